@@ -1,0 +1,99 @@
+/*
+ * A connected client: its socket, its request parser, the replies it has pending (Client *is* a
+ * ReplyBuffer, so a command writes `c.bulk(v)`), and the per-connection state Redis keeps in its
+ * client struct (selected db, name, RESP version, auth, flags). It knows nothing of commands or of
+ * the server; the server drives it.
+ */
+
+import type { Socket } from 'node:net';
+import type { Db } from './keyspace/db';
+import { RequestParser, type ParserLimits } from './protocol/parser';
+import { ReplyBuffer } from './protocol/reply';
+
+export type ReplyMode = 'on' | 'off' | 'skip';
+
+export class Client extends ReplyBuffer {
+  readonly parser: RequestParser;
+  name = '';
+  libName = '';
+  libVer = '';
+  authenticated: boolean;
+  user = 'default';
+  /** the command now running (argv[0] lowercased), as CLIENT LIST's cmd= shows the last one */
+  lastCommand = 'NULL';
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  replyMode: ReplyMode = 'on';
+  noEvict = false;
+  noTouch = false;
+  /** reply, then close (QUIT, protocol errors, CLIENT KILL of self) */
+  closeAfterReply = false;
+  closed = false;
+  /** flags shown by CLIENT LIST (N, M for monitor, ...) */
+  monitor = false;
+  /** true while the client is blocked or paused and its input must wait */
+  waiting = false;
+  /** the command that arrived while paused, run when the pause ends */
+  pendingArgv: string[] | null = null;
+  readonly laddr: string;
+  readonly raddr: string;
+  /** the kind for output buffer limits and CLIENT LIST/KILL TYPE: normal, replica, pubsub, master */
+  kind: 'normal' | 'replica' | 'pubsub' | 'master' = 'normal';
+  /** bytes received (net_input_bytes contribution) and total commands processed */
+  commands = 0;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket | null,
+    public db: Db,
+    limits: ParserLimits,
+  ) {
+    super();
+    this.parser = new RequestParser(limits);
+    this.authenticated = !limits.unauthenticated;
+    this.laddr = socket ? `${fmtHost(socket.localAddress)}:${socket.localPort}` : '';
+    this.raddr = socket ? `${fmtHost(socket.remoteAddress)}:${socket.remotePort}` : '';
+  }
+
+  /** Sends everything pending in one socket write. */
+  flush(): void {
+    if (this.empty || this.socket === null) return;
+    if (this.closed) {
+      this.take();
+      return;
+    }
+    const chunks = this.take();
+    const socket = this.socket;
+    if (chunks.length === 1) {
+      const c = chunks[0]!;
+      if (typeof c === 'string') socket.write(c, 'latin1');
+      else socket.write(c);
+    } else {
+      socket.cork();
+      for (const c of chunks) {
+        if (typeof c === 'string') socket.write(c, 'latin1');
+        else socket.write(c);
+      }
+      socket.uncork();
+    }
+  }
+
+  /** Flushes what is pending, then closes the connection. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.socket?.end();
+  }
+
+  /** Bytes queued in the socket and not yet sent (the output buffer). */
+  get outputBytes(): number {
+    return (this.socket?.writableLength ?? 0) + this.size;
+  }
+}
+
+function fmtHost(h: string | undefined): string {
+  if (h === undefined) return '?';
+  if (h.startsWith('::ffff:')) return h.slice(7);
+  return h.includes(':') ? `[${h}]` : h;
+}

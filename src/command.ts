@@ -1,0 +1,108 @@
+/*
+ * The command table, as data (Redis's redisCommandTable): name, arity, flags, key positions, ACL
+ * categories and docs for every command. One table drives dispatch (lookup, arity check, auth and
+ * write checks), COMMAND INFO/DOCS/LIST/COUNT/GETKEYS, and key extraction.
+ *
+ * Each module of commands registers its specs at load with `register`; commands/index.ts loads them
+ * all. Subcommands (CONFIG GET, CLIENT LIST, ...) hang under their container command, as in Redis 7.
+ */
+
+import type { Client } from './client';
+import type { ServerState } from './state';
+
+export type Handler = (c: Client, argv: string[], s: ServerState) => void;
+
+export interface CommandDocs {
+  summary: string;
+  since: string;
+  group: string;
+  complexity?: string;
+  /** argument names for redis-cli hints, in order, optional ones in brackets */
+  args?: string;
+}
+
+export interface CommandSpec {
+  /** lowercase; a subcommand is "container|sub" */
+  name: string;
+  /** Redis arity: N exact, -N at least N (argv[0] counts) */
+  arity: number;
+  /** Redis command flags: write, readonly, denyoom, admin, pubsub, noscript, blocking, loading, stale,
+   * skip_monitor, skip_slowlog, fast, no_auth, may_replicate, no_mandatory_keys, allow_busy, ... */
+  flags: readonly string[];
+  /** first key index, last key index (-1 = last argument, -2 ...), step; 0,0,0 when no keys */
+  keys: readonly [number, number, number];
+  /** ACL categories beyond those the flags imply (e.g. @string, @keyspace, @connection) */
+  categories: readonly string[];
+  docs: CommandDocs;
+  /** for commands whose key positions are not a simple range (EVAL's numkeys, ...) */
+  getKeys?: (argv: string[]) => number[];
+  /** command tips (nondeterministic_output, request_policy:..., ...) */
+  tips?: readonly string[];
+  handler: Handler;
+  subcommands?: Map<string, CommandSpec>;
+  /** derived at registration */
+  isWrite: boolean;
+  allCategories: string[];
+}
+
+export type CommandDef = Omit<CommandSpec, 'isWrite' | 'allCategories' | 'subcommands'> & {
+  subcommands?: CommandDef[];
+};
+
+export const commandTable = new Map<string, CommandSpec>();
+
+function finish(def: CommandDef): CommandSpec {
+  const flags = def.flags;
+  const cats = new Set<string>();
+  if (flags.includes('write')) cats.add('@write');
+  if (flags.includes('readonly') && !def.categories.includes('@scripting')) cats.add('@read');
+  if (flags.includes('admin')) {
+    cats.add('@admin');
+    cats.add('@dangerous');
+  }
+  if (flags.includes('pubsub')) cats.add('@pubsub');
+  if (flags.includes('fast')) cats.add('@fast');
+  if (flags.includes('blocking')) cats.add('@blocking');
+  if (!flags.includes('fast')) cats.add('@slow');
+  for (const c of def.categories) cats.add(c);
+  const spec: CommandSpec = {
+    ...def,
+    subcommands: undefined,
+    isWrite: flags.includes('write'),
+    allCategories: [...cats],
+  };
+  if (def.subcommands !== undefined) {
+    spec.subcommands = new Map();
+    for (const sub of def.subcommands) spec.subcommands.set(sub.name.split('|')[1]!, finish(sub));
+  }
+  return spec;
+}
+
+export function register(defs: CommandDef[]): void {
+  for (const def of defs) commandTable.set(def.name, finish(def));
+}
+
+/** Looks a command up (argv[0] any case); for containers, the subcommand when argv[1] names one. */
+export function lookupCommand(argv: string[]): CommandSpec | undefined {
+  let spec = commandTable.get(argv[0]!);
+  if (spec === undefined) spec = commandTable.get(argv[0]!.toLowerCase());
+  return spec;
+}
+
+/** Key positions of argv for spec (after arity was checked). */
+export function keyPositions(spec: CommandSpec, argv: string[]): number[] {
+  if (spec.getKeys !== undefined) return spec.getKeys(argv);
+  const [first, lastSpec, step] = spec.keys;
+  if (first === 0) return [];
+  const last = lastSpec < 0 ? argv.length + lastSpec : lastSpec;
+  const out: number[] = [];
+  for (let i = first; i <= last && i < argv.length; i += step) out.push(i);
+  return out;
+}
+
+/** Handler for a container command (CONFIG, CLIENT, ...) whose subcommand is unknown. */
+export function unknownSubcommand(c: Client, argv: string[]): void {
+  c.error(
+    `ERR unknown subcommand '${argv[1]!.slice(0, 128)}'. Try ${argv[0]!.toUpperCase()} HELP.`,
+  );
+}

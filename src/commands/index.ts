@@ -1,0 +1,5 @@
+/*
+ * Loads every command module; each registers its commands in the table (command.ts) as it loads.
+ */
+
+import './connection';

@@ -1,0 +1,143 @@
+/*
+ * Command execution (Redis's processCommand + call): look the command up in the table, check arity
+ * and authentication, run it, and account for it (commandstats, errorstats, slow log, MONITOR).
+ * Everything runs synchronously: no Promise on the hot path.
+ */
+
+import { errArity } from './args';
+import type { Client } from './client';
+import { lookupCommand, type CommandSpec } from './command';
+import { clock } from './keyspace/clock';
+import type { ServerState } from './state';
+
+function unknownCommand(argv: string[]): string {
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i]!.slice(0, 128 - args.length)}' `;
+  return `ERR unknown command '${argv[0]!.slice(0, 128)}', with args beginning with: ${args}`;
+}
+
+/** Resolves argv to the command (or subcommand) to run, or replies with the error and returns null. */
+export function resolveCommand(c: Client, argv: string[], s: ServerState): CommandSpec | null {
+  let spec = lookupCommand(argv);
+  if (spec === undefined) {
+    c.error(unknownCommand(argv));
+    return null;
+  }
+  if (spec.subcommands !== undefined) {
+    if (argv.length >= 2) {
+      const sub = spec.subcommands.get(argv[1]!.toLowerCase());
+      if (sub === undefined) {
+        c.error(`ERR unknown subcommand '${argv[1]!.slice(0, 128)}'. Try ${argv[0]!.toUpperCase()} HELP.`);
+        return null;
+      }
+      spec = sub;
+    }
+  }
+  if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
+    c.error(errArity(spec.name));
+    return null;
+  }
+  return spec;
+}
+
+/** Counts an error reply in errorstats (the first word is the error code). */
+export function countError(s: ServerState, msg: string): void {
+  const sp = msg.indexOf(' ');
+  const code = sp === -1 ? msg : msg.slice(0, sp);
+  s.stats.errorStats.set(code, (s.stats.errorStats.get(code) ?? 0) + 1);
+  s.stats.totalErrorReplies++;
+}
+
+/** Runs one command from a client. */
+export function execute(c: Client, argv: string[], s: ServerState): void {
+  c.lastInteraction = clock.now;
+  const spec = resolveCommand(c, argv, s);
+  if (spec === null) {
+    c.lastCommand = argv[0]!.toLowerCase();
+    return;
+  }
+  c.lastCommand = spec.name;
+  if (!c.authenticated && !spec.flags.includes('no_auth')) {
+    rejected(c, s, spec, 'NOAUTH Authentication required.');
+    return;
+  }
+  if (s.monitors.size !== 0 && !spec.flags.includes('skip_monitor')) feedMonitors(c, argv, s);
+  call(c, spec, argv, s);
+}
+
+function rejected(c: Client, s: ServerState, spec: CommandSpec, msg: string): void {
+  c.error(msg);
+  s.stats.commandStat(spec.name).rejectedCalls++;
+}
+
+/** Runs a resolved command and accounts for it (Redis's call()). */
+export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerState): void {
+  const errorsBefore = s.stats.totalErrorReplies;
+  const start = process.hrtime.bigint();
+  spec.handler(c, argv, s);
+  const usec = Number(process.hrtime.bigint() - start) / 1000;
+  const st = s.stats.commandStat(spec.name);
+  st.calls++;
+  st.usec += usec;
+  s.stats.totalCommands++;
+  c.commands++;
+  if (s.stats.totalErrorReplies !== errorsBefore) st.failedCalls++;
+  if (usec >= s.slowlogThreshold && s.slowlogThreshold >= 0 && !spec.flags.includes('skip_slowlog')) {
+    addSlowlog(c, s, argv, usec);
+  }
+}
+
+function addSlowlog(c: Client, s: ServerState, argv: string[], usec: number): void {
+  const max = s.config.number('slowlog-max-len');
+  const args: string[] = [];
+  const n = Math.min(argv.length, 32);
+  for (let i = 0; i < n; i++) {
+    const a = argv[i]!;
+    if (i === 31 && argv.length > 32) {
+      args.push(`... (${argv.length - 31} more arguments)`);
+    } else {
+      args.push(a.length > 128 ? `${a.slice(0, 128)}... (${a.length - 128} more bytes)` : a);
+    }
+  }
+  s.slowlog.unshift({
+    id: s.slowlogNextId++,
+    time: Math.floor(Date.now() / 1000),
+    durationUs: Math.floor(usec),
+    argv: args,
+    addr: c.raddr,
+    name: c.name,
+  });
+  if (s.slowlog.length > max) s.slowlog.length = max;
+}
+
+function feedMonitors(c: Client, argv: string[], s: ServerState): void {
+  const now = Date.now();
+  let line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${c.db.id} ${
+    c.socket === null ? 'lua' : c.raddr
+  }]`;
+  for (const a of argv) line += ' "' + escapeMonitorArg(a) + '"';
+  line += '\r\n';
+  for (const m of s.monitors) {
+    if (m === c) continue;
+    m.raw(line);
+    m.flush();
+  }
+}
+
+/** Escapes an argument as Redis's sdscatrepr does. */
+export function escapeMonitorArg(a: string): string {
+  let out = '';
+  for (let i = 0; i < a.length; i++) {
+    const ch = a.charCodeAt(i);
+    if (ch === 92) out += '\\\\';
+    else if (ch === 34) out += '\\"';
+    else if (ch === 10) out += '\\n';
+    else if (ch === 13) out += '\\r';
+    else if (ch === 9) out += '\\t';
+    else if (ch === 7) out += '\\a';
+    else if (ch === 8) out += '\\b';
+    else if (ch < 32 || ch > 126) out += '\\x' + ch.toString(16).padStart(2, '0');
+    else out += a[i];
+  }
+  return out;
+}

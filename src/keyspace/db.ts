@@ -1,0 +1,230 @@
+/*
+ * One logical database: a Map from key to Entry, a dense array of the same keys, and a Map of expiry
+ * times for volatile keys (Redis's db->dict and db->expires).
+ *
+ * The dense array gives what a Map cannot: O(1) random sampling (RANDOMKEY, eviction, active expiry
+ * sampling) and a SCAN cursor that never misses a key present for the whole scan. Each Entry knows its
+ * slot; deleting moves the last key into the hole. SCAN walks slots from the top down: a swap-remove
+ * only ever moves the last key (already visited) into a lower slot, and new keys land above the cursor,
+ * so a key present throughout is returned at least once (a moved key may be returned twice, which SCAN
+ * allows).
+ *
+ * Expiry times are absolute milliseconds. Lookups expire lazily (unless the owner says keys must not
+ * be deleted here, as on a replica, where they only read as missing); active expiry samples the
+ * volatile keys with a cursor that survives between cycles. This module imports nothing from the
+ * server: it reports deletions through hooks the owner installs.
+ */
+
+import { clock } from './clock';
+
+/** A value of one of the collection types; the data-type modules implement it. */
+export interface CollectionValue {
+  /** the name TYPE reports: list, hash, set, zset, stream */
+  readonly type: string;
+}
+
+/** A string is stored as a latin1 string (one char per byte) or, when it is a canonical integer, a number. */
+export type Value = string | number | CollectionValue;
+
+export class Entry {
+  constructor(
+    public value: Value,
+    /** slot in Db.keys */
+    public slot: number,
+    /** LRU clock (seconds) of the last access, or the LFU counter once eviction uses it */
+    public lru: number,
+  ) {}
+}
+
+export function typeName(v: Value): string {
+  return typeof v === 'object' ? v.type : 'string';
+}
+
+export interface DbHooks {
+  /** a key was found expired and deleted (lazily or actively) */
+  expired(db: Db, key: string): void;
+  /** true when expired keys must only read as missing, not be deleted (replicas) */
+  readonly keepExpired: boolean;
+}
+
+const NO_HOOKS: DbHooks = { expired() {}, keepExpired: false };
+
+export class Db {
+  map = new Map<string, Entry>();
+  keys: string[] = [];
+  expires = new Map<string, number>();
+  hooks: DbHooks = NO_HOOKS;
+  /** where the next active-expiry cycle resumes in `expires` */
+  private expireCursor: Iterator<[string, number]> | null = null;
+  /** average TTL of sampled keys, as Redis reports avg_ttl */
+  avgTtl = 0;
+
+  constructor(readonly id: number) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The live entry for key, expiring it first if due; undefined when missing. Does not touch LRU. */
+  entry(key: string): Entry | undefined {
+    const e = this.map.get(key);
+    if (e === undefined) return undefined;
+    if (this.expires.size !== 0) {
+      const at = this.expires.get(key);
+      if (at !== undefined && at <= clock.now) {
+        if (this.hooks.keepExpired) return undefined;
+        this.delete(key);
+        this.hooks.expired(this, key);
+        return undefined;
+      }
+    }
+    return e;
+  }
+
+  /** The value for key (expiring it first), updating its access time. */
+  get(key: string): Value | undefined {
+    const e = this.entry(key);
+    if (e === undefined) return undefined;
+    e.lru = clock.lruNow;
+    return e.value;
+  }
+
+  has(key: string): boolean {
+    return this.entry(key) !== undefined;
+  }
+
+  /** Sets key to value, clearing any expiry unless keepTtl. */
+  set(key: string, value: Value, keepTtl = false): void {
+    const e = this.map.get(key);
+    if (e !== undefined) {
+      e.value = value;
+      e.lru = clock.lruNow;
+      if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+      return;
+    }
+    this.map.set(key, new Entry(value, this.keys.length, clock.lruNow));
+    this.keys.push(key);
+  }
+
+  /** Adds a key known to be absent (after an entry() miss). */
+  add(key: string, value: Value): Entry {
+    const e = new Entry(value, this.keys.length, clock.lruNow);
+    this.map.set(key, e);
+    this.keys.push(key);
+    return e;
+  }
+
+  /** Deletes key; true if it existed (expired or not). */
+  delete(key: string): boolean {
+    const e = this.map.get(key);
+    if (e === undefined) return false;
+    this.map.delete(key);
+    const last = this.keys.pop()!;
+    if (last !== key) {
+      this.keys[e.slot] = last;
+      this.map.get(last)!.slot = e.slot;
+    }
+    if (this.expires.size !== 0) this.expires.delete(key);
+    return true;
+  }
+
+  /** The absolute expiry in ms, or -1 when the key is persistent. Assumes the key exists. */
+  expireAt(key: string): number {
+    const at = this.expires.get(key);
+    return at === undefined ? -1 : at;
+  }
+
+  setExpire(key: string, at: number): void {
+    this.expires.set(key, at);
+  }
+
+  /** Removes the expiry; true if there was one. */
+  persist(key: string): boolean {
+    return this.expires.delete(key);
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.keys.length = 0;
+    this.expires.clear();
+    this.expireCursor = null;
+    this.avgTtl = 0;
+  }
+
+  /** Exchanges contents with another database (SWAPDB): the Db objects keep their ids and clients. */
+  swapWith(other: Db): void {
+    [this.map, other.map] = [other.map, this.map];
+    [this.keys, other.keys] = [other.keys, this.keys];
+    [this.expires, other.expires] = [other.expires, this.expires];
+    [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
+    this.expireCursor = null;
+    other.expireCursor = null;
+  }
+
+  /** A random live key, or undefined when empty. Expired keys met on the way are expired. */
+  randomKey(): string | undefined {
+    for (let tries = 0; this.keys.length !== 0; tries++) {
+      const key = this.keys[Math.floor(Math.random() * this.keys.length)]!;
+      if (this.expires.size === 0) return key;
+      const at = this.expires.get(key);
+      if (at === undefined || at > clock.now) return key;
+      if (this.hooks.keepExpired) {
+        // every key may be expired on a replica: give up after a while, as Redis does
+        if (tries >= 100) return key;
+        continue;
+      }
+      this.delete(key);
+      this.hooks.expired(this, key);
+    }
+    return undefined;
+  }
+
+  /**
+   * One step of SCAN: visits up to `count` slots below cursor (cursor = next slot + 1; 0 starts at
+   * the top) and returns the next cursor (0 when done).
+   */
+  scan(cursor: number, count: number, visit: (key: string) => void): number {
+    let slot = cursor === 0 ? this.keys.length - 1 : Math.min(cursor - 1, this.keys.length - 1);
+    for (let n = 0; slot >= 0 && n < count; n++, slot--) visit(this.keys[slot]!);
+    return slot < 0 ? 0 : slot + 1;
+  }
+
+  /**
+   * Samples up to `sample` volatile keys from where the last call stopped, deleting the expired ones.
+   * Returns how many were sampled and how many expired, for the active-expiry loop.
+   */
+  expireSample(sample: number): { sampled: number; expired: number } {
+    let sampled = 0;
+    let expired = 0;
+    if (this.expires.size === 0) return { sampled, expired };
+    const now = clock.now;
+    let ttlSum = 0;
+    let ttlCount = 0;
+    let restarted = false;
+    while (sampled < sample) {
+      if (this.expireCursor === null) this.expireCursor = this.expires.entries();
+      const next = this.expireCursor.next();
+      if (next.done) {
+        this.expireCursor = null;
+        if (restarted || this.expires.size === 0) break;
+        restarted = true;
+        continue;
+      }
+      sampled++;
+      const [key, at] = next.value;
+      if (at <= now) {
+        this.delete(key);
+        this.hooks.expired(this, key);
+        expired++;
+      } else {
+        ttlSum += at - now;
+        ttlCount++;
+      }
+    }
+    if (ttlCount !== 0) {
+      const avg = ttlSum / ttlCount;
+      this.avgTtl = this.avgTtl === 0 ? avg : Math.round((this.avgTtl / 50) * 49 + avg / 50);
+    }
+    return { sampled, expired };
+  }
+}

@@ -1,0 +1,176 @@
+/*
+ * Reply building. A ReplyBuffer accumulates the replies of one batch of commands as a latin1 string
+ * (V8 concatenates into ropes cheaply; the socket flattens once per batch) and spills to a list of
+ * chunks only for large values, so a batch of pipelined replies leaves in one socket write.
+ *
+ * The RESP version decides the wire type of maps, sets, doubles, nulls, booleans, verbatim strings
+ * and pushes: RESP2 falls back to what Redis 7 sends a RESP2 client for each.
+ */
+
+/** Strings longer than this are written as their own chunk instead of joining the rope. */
+const SPILL = 64 * 1024;
+
+export class ReplyBuffer {
+  /** the pending latin1 text */
+  text = '';
+  /** earlier output, in order, when something large forced a spill */
+  chunks: (string | Buffer)[] = [];
+  /** 2 or 3 */
+  resp = 2;
+  /** told of every error reply (errorstats count them as Redis does, wherever they are nested) */
+  onError: ((msg: string) => void) | null = null;
+
+  get empty(): boolean {
+    return this.text.length === 0 && this.chunks.length === 0;
+  }
+
+  /** Bytes waiting (an estimate used for output buffer limits). */
+  get size(): number {
+    let n = this.text.length;
+    for (const c of this.chunks) n += c.length;
+    return n;
+  }
+
+  /** Takes everything written so far, leaving the buffer empty. */
+  take(): (string | Buffer)[] {
+    const out = this.chunks;
+    if (this.text.length !== 0) out.push(this.text);
+    this.chunks = [];
+    this.text = '';
+    return out;
+  }
+
+  raw(s: string): void {
+    this.text += s;
+  }
+
+  simple(s: string): void {
+    this.text += '+' + s + '\r\n';
+  }
+
+  ok(): void {
+    this.text += '+OK\r\n';
+  }
+
+  /** msg is the whole error line without the '-', e.g. "ERR syntax error". */
+  error(msg: string): void {
+    this.text += '-' + msg + '\r\n';
+    if (this.onError !== null) this.onError(msg);
+  }
+
+  int(n: number | bigint): void {
+    this.text += ':' + n + '\r\n';
+  }
+
+  bulk(s: string): void {
+    if (s.length < SPILL) {
+      this.text += '$' + s.length + '\r\n' + s + '\r\n';
+    } else {
+      this.text += '$' + s.length + '\r\n';
+      this.spill(s);
+      this.text = '\r\n';
+    }
+  }
+
+  bulkBuffer(b: Buffer): void {
+    this.text += '$' + b.length + '\r\n';
+    this.spill(b);
+    this.text = '\r\n';
+  }
+
+  /** A string value stored as a number (int encoding). */
+  bulkNumber(n: number | bigint): void {
+    const s = String(n);
+    this.text += '$' + s.length + '\r\n' + s + '\r\n';
+  }
+
+  /** The null bulk / null reply: `$-1` in RESP2, `_` in RESP3. */
+  nil(): void {
+    this.text += this.resp === 2 ? '$-1\r\n' : '_\r\n';
+  }
+
+  /** The null array: `*-1` in RESP2, `_` in RESP3. */
+  nilArray(): void {
+    this.text += this.resp === 2 ? '*-1\r\n' : '_\r\n';
+  }
+
+  array(n: number): void {
+    this.text += '*' + n + '\r\n';
+  }
+
+  /** A map of n pairs: `%n` in RESP3, a flat array of 2n in RESP2. */
+  map(n: number): void {
+    this.text += this.resp === 2 ? '*' + 2 * n + '\r\n' : '%' + n + '\r\n';
+  }
+
+  /** A set: `~n` in RESP3, an array in RESP2. */
+  set(n: number): void {
+    this.text += this.resp === 2 ? '*' + n + '\r\n' : '~' + n + '\r\n';
+  }
+
+  /** An out-of-band push: `>n` in RESP3, an array in RESP2 (pub/sub messages). */
+  push(n: number): void {
+    this.text += this.resp === 2 ? '*' + n + '\r\n' : '>' + n + '\r\n';
+  }
+
+  /** A double as Redis 7.0 sends it: `%.17g`, bulk in RESP2, `,` in RESP3. */
+  double(d: number): void {
+    const s = formatDouble(d);
+    if (this.resp === 2) this.text += '$' + s.length + '\r\n' + s + '\r\n';
+    else this.text += ',' + s + '\r\n';
+  }
+
+  /** A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2. */
+  bool(b: boolean): void {
+    if (this.resp === 2) this.text += b ? ':1\r\n' : ':0\r\n';
+    else this.text += b ? '#t\r\n' : '#f\r\n';
+  }
+
+  /** A verbatim string (`=len\r\ntxt:...`) in RESP3, a bulk string in RESP2. */
+  verbatim(s: string, format = 'txt'): void {
+    if (this.resp === 2) this.bulk(s);
+    else this.text += '=' + (s.length + 4) + '\r\n' + format + ':' + s + '\r\n';
+  }
+
+  /** A big number: `(` in RESP3, a bulk string in RESP2. */
+  bigNumber(s: string): void {
+    if (this.resp === 2) this.text += '$' + s.length + '\r\n' + s + '\r\n';
+    else this.text += '(' + s + '\r\n';
+  }
+
+  /** An array of bulk strings. */
+  bulks(items: readonly string[]): void {
+    this.array(items.length);
+    for (let i = 0; i < items.length; i++) this.bulk(items[i]!);
+  }
+
+  private spill(x: string | Buffer): void {
+    if (this.text.length !== 0) this.chunks.push(this.text);
+    this.chunks.push(x);
+  }
+}
+
+/** Formats a double as C's printf("%.17g") does, with Redis's spelling of infinities. */
+export function formatDouble(d: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (Number.isNaN(d)) return 'nan';
+  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  return formatG(d, 17);
+}
+
+/** printf("%.<precision>g") for a finite, non-zero double. */
+export function formatG(d: number, precision: number): string {
+  const exp = d.toExponential(precision - 1); // d.ddddde+x
+  const e = exp.indexOf('e');
+  const x = parseInt(exp.slice(e + 1), 10);
+  if (x < -4 || x >= precision) {
+    let mant = exp.slice(0, e);
+    if (mant.indexOf('.') !== -1) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
+    const ax = Math.abs(x);
+    return mant + 'e' + (x < 0 ? '-' : '+') + (ax < 10 ? '0' + ax : String(ax));
+  }
+  let fixed = d.toFixed(Math.max(0, precision - 1 - x));
+  if (fixed.indexOf('.') !== -1) fixed = fixed.replace(/0+$/, '').replace(/\.$/, '');
+  return fixed;
+}

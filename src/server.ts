@@ -1,0 +1,286 @@
+/*
+ * The network layer: one net.Server, a Client per connection, and the loop that turns socket data
+ * into commands and replies. For each `data` chunk: refresh the cached clock, feed the parser, run
+ * every complete command synchronously, then write all the replies of the batch at once (one socket
+ * write per batch is where pipelined speed comes from). Also the server's timers (Redis's serverCron:
+ * active expiry, stats sampling, idle timeouts, pause expiry) and a clean shutdown.
+ */
+
+import net from 'node:net';
+import { Client } from './client';
+import { lookupCommand } from './command';
+import './commands';
+import type { Config } from './config/config';
+import { countError, execute } from './exec';
+import { clock } from './keyspace/clock';
+import { QUERY_BUFFER_LIMIT } from './protocol/parser';
+import { ServerState } from './state';
+
+export interface ServerOptions {
+  config?: Config;
+  /** overrides the config's port; 0 picks a free port */
+  port?: number;
+  /** overrides the config's bind addresses */
+  host?: string;
+  /** silence the log (tests) */
+  quiet?: boolean;
+}
+
+export interface RunningServer {
+  readonly state: ServerState;
+  readonly port: number;
+  readonly host: string;
+  close(): Promise<void>;
+}
+
+const ACTIVE_EXPIRE_KEYS_PER_LOOP = 20;
+const ACTIVE_EXPIRE_STALE_PERCENT = 10;
+
+export class Server {
+  readonly state: ServerState;
+  private readonly servers: net.Server[] = [];
+  private cron: NodeJS.Timeout | null = null;
+  private readonly pausedClients = new Set<Client>();
+
+  constructor(state: ServerState) {
+    this.state = state;
+    state.unpause = () => this.unpause();
+  }
+
+  /** Listens on every bind address; rejects with the listen error. */
+  async listen(port: number, hosts: string[]): Promise<number> {
+    let actual = port;
+    for (const rawHost of hosts) {
+      const optional = rawHost.startsWith('-');
+      const host = optional ? rawHost.slice(1) : rawHost;
+      const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen({ port: actual, host }, () => {
+            srv.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {
+          this.state.log.warning(`Could not create server TCP listening socket ${host}:${actual}: ${code}`);
+          continue;
+        }
+        throw err;
+      }
+      actual = (srv.address() as net.AddressInfo).port;
+      this.servers.push(srv);
+    }
+    this.state.port = actual;
+    this.startCron();
+    return actual;
+  }
+
+  private accept(socket: net.Socket): void {
+    const s = this.state;
+    s.stats.totalConnections++;
+    if (s.clients.size >= s.config.number('maxclients')) {
+      s.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      socket.on('error', () => {});
+      return;
+    }
+    socket.setNoDelay(true);
+    const requirepass = s.config.get('requirepass');
+    const c = new Client(s.nextClientId++, socket, s.dbs[0]!, {
+      maxBulkLen: s.config.number('proto-max-bulk-len'),
+      maxQueryBuffer: s.config.number('client-query-buffer-limit'),
+      unauthenticated: requirepass !== '',
+    });
+    c.onError = (msg) => countError(s, msg);
+    s.clients.set(c.id, c);
+    const onCommand = (argv: string[]): boolean => this.onCommand(c, argv);
+    socket.on('data', (chunk: Buffer) => {
+      clock.refresh();
+      s.stats.netInputBytes += chunk.length;
+      s.stats.totalReadsProcessed++;
+      this.process(c, c.parser.feed(chunk, onCommand));
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => this.disconnected(c));
+  }
+
+  /** Handles the parser's outcome for a chunk and writes the batch. */
+  private process(c: Client, result: string | null): void {
+    if (result !== null) {
+      if (result === QUERY_BUFFER_LIMIT) {
+        this.state.stats.clientQueryBufferLimitDisconnections++;
+        this.state.log.warning(`Closing client that reached max query buffer length: id=${c.id} addr=${c.raddr}`);
+        c.flush();
+        c.closed = true;
+        c.socket?.destroy();
+        return;
+      }
+      c.error(result);
+      this.state.log.verbose(`Protocol error (${result}) from client: id=${c.id} addr=${c.raddr}`);
+      c.close();
+      return;
+    }
+    if (c.closeAfterReply) c.close();
+    else c.flush();
+  }
+
+  /** Runs one parsed command; false stops the parser (client closing, paused or blocked). */
+  private onCommand(c: Client, argv: string[]): boolean {
+    const s = this.state;
+    if (s.pausedUntil !== 0 && this.mustPause(argv)) {
+      c.waiting = true;
+      c.pendingArgv = argv;
+      this.pausedClients.add(c);
+      return false;
+    }
+    execute(c, argv, s);
+    if (c.replyMode !== 'on') this.applyReplyMode(c);
+    return !c.closeAfterReply && !c.waiting;
+  }
+
+  private applyReplyMode(c: Client): void {
+    // CLIENT REPLY OFF/SKIP: the replies of this command are discarded (set by the command itself
+    // for the next ones; see commands/client.ts)
+    if (c.replyMode === 'skip') {
+      c.take();
+      c.replyMode = 'on';
+    } else if (c.replyMode === 'off') {
+      c.take();
+    }
+  }
+
+  private mustPause(argv: string[]): boolean {
+    const s = this.state;
+    if (s.pausedUntil <= Date.now()) {
+      this.unpause();
+      return false;
+    }
+    if (!s.pauseWritesOnly) return true;
+    const spec = lookupCommand(argv);
+    if (spec === undefined) return false;
+    return spec.isWrite || spec.flags.includes('may_replicate');
+  }
+
+  /** Ends CLIENT PAUSE: runs each paused client's waiting command and the rest of its input. */
+  unpause(): void {
+    this.state.pausedUntil = 0;
+    const clients = [...this.pausedClients];
+    this.pausedClients.clear();
+    for (const c of clients) this.resume(c);
+  }
+
+  /** Continues a client that was waiting (paused or blocked) with its pending command and input. */
+  resume(c: Client): void {
+    if (c.closed) return;
+    c.waiting = false;
+    clock.refresh();
+    const argv = c.pendingArgv;
+    c.pendingArgv = null;
+    if (argv !== null && !this.onCommand(c, argv)) {
+      this.process(c, null);
+      return;
+    }
+    this.process(c, c.parser.resume((a) => this.onCommand(c, a)));
+  }
+
+  private disconnected(c: Client): void {
+    c.closed = true;
+    this.state.clients.delete(c.id);
+    this.state.monitors.delete(c);
+    this.pausedClients.delete(c);
+    for (const fn of this.state.onDisconnect) fn(c);
+  }
+
+  private startCron(): void {
+    const hz = Math.min(Math.max(this.state.config.number('hz'), 1), 500);
+    this.cron = setInterval(() => this.serverCron(), Math.floor(1000 / hz));
+    this.cron.unref();
+    this.state.config.onChange('hz', () => {
+      if (this.cron === null) return;
+      clearInterval(this.cron);
+      this.startCron();
+    });
+  }
+
+  /** Redis's serverCron: active expiry, stats sampling, idle client timeouts, pause expiry. */
+  private serverCron(): void {
+    const s = this.state;
+    const now = clock.refresh();
+    this.activeExpireCycle(now);
+    this.sampleOps(now);
+    if (s.pausedUntil !== 0 && s.pausedUntil <= now) this.unpause();
+    const timeout = s.config.number('timeout');
+    if (timeout > 0) {
+      for (const c of s.clients.values()) {
+        if (c.kind === 'normal' && !c.waiting && now - c.lastInteraction > timeout * 1000) {
+          s.log.verbose(`Closing idle client`);
+          c.close();
+        }
+      }
+    }
+  }
+
+  /** Samples volatile keys of each db while more than 10% of a sample was expired, within 25% of a cycle. */
+  private activeExpireCycle(start: number): void {
+    const s = this.state;
+    const hz = Math.max(s.config.number('hz'), 1);
+    const budgetMs = (1000 / hz) * 0.25;
+    let expiredTotal = 0;
+    let sampledTotal = 0;
+    for (const db of s.dbs) {
+      if (db.expires.size === 0) continue;
+      for (let iter = 0; ; iter++) {
+        const { sampled, expired } = db.expireSample(ACTIVE_EXPIRE_KEYS_PER_LOOP);
+        sampledTotal += sampled;
+        expiredTotal += expired;
+        if (sampled === 0 || expired * 100 <= sampled * ACTIVE_EXPIRE_STALE_PERCENT) break;
+        if ((iter & 15) === 15 && Date.now() - start > budgetMs) return;
+      }
+      if (Date.now() - start > budgetMs) break;
+    }
+    const perc = sampledTotal === 0 ? 0 : expiredTotal / sampledTotal;
+    s.stats.expiredStalePerc = perc * 0.05 + s.stats.expiredStalePerc * 0.95;
+  }
+
+  private sampleOps(now: number): void {
+    const st = this.state.stats;
+    const dt = now - st.lastSampleTime;
+    if (dt < 100) return;
+    const ops = ((st.totalCommands - st.lastSampleCommands) * 1000) / dt;
+    st.opsSamples.push(ops);
+    if (st.opsSamples.length > 16) st.opsSamples.shift();
+    st.lastSampleTime = now;
+    st.lastSampleCommands = st.totalCommands;
+  }
+
+  /** Stops listening, answers what is in flight, closes every connection. */
+  async close(): Promise<void> {
+    if (this.cron !== null) clearInterval(this.cron);
+    this.cron = null;
+    const closing = this.servers.map((srv) => new Promise<void>((r) => srv.close(() => r())));
+    for (const c of this.state.clients.values()) {
+      c.flush();
+      c.closed = true;
+      c.socket?.destroy();
+    }
+    await Promise.all(closing);
+  }
+}
+
+/** Starts a server in this process. The tests and embedders use this. */
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const state = new ServerState(opts.config);
+  if (opts.quiet) state.log.enabled = false;
+  const server = new Server(state);
+  const hosts = opts.host !== undefined ? [opts.host] : state.config.get('bind').split(' ').filter(Boolean);
+  const port = await server.listen(opts.port ?? state.config.number('port'), hosts);
+  return {
+    state,
+    port,
+    host: hosts[0]!.replace(/^-/, ''),
+    close: () => server.close(),
+  };
+}

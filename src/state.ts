@@ -1,0 +1,168 @@
+/*
+ * The state of one server: configuration, databases, connected clients, statistics, and the
+ * facilities commands share (slow log, latency monitor, monitors). It is Redis's `server` struct:
+ * the commands read and change it; the network layer (server.ts) owns its lifetime.
+ *
+ * Several servers can live in one process (the tests start many), so nothing here is global.
+ */
+
+import { randomBytes } from 'node:crypto';
+import type { Client } from './client';
+import { Config } from './config/config';
+import { clock } from './keyspace/clock';
+import { Db, type DbHooks, type Value } from './keyspace/db';
+import { Logger } from './log';
+
+export interface CommandStat {
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+export interface SlowlogEntry {
+  id: number;
+  time: number;
+  durationUs: number;
+  argv: string[];
+  addr: string;
+  name: string;
+}
+
+export interface LatencyEvent {
+  samples: { time: number; latency: number }[];
+  max: number;
+}
+
+export class Stats {
+  totalConnections = 0;
+  totalCommands = 0;
+  rejectedConnections = 0;
+  netInputBytes = 0;
+  netOutputBytes = 0;
+  expiredKeys = 0;
+  expiredStalePerc = 0;
+  evictedKeys = 0;
+  keyspaceHits = 0;
+  keyspaceMisses = 0;
+  totalErrorReplies = 0;
+  unexpectedErrorReplies = 0;
+  totalReadsProcessed = 0;
+  totalWritesProcessed = 0;
+  clientQueryBufferLimitDisconnections = 0;
+  clientOutputBufferLimitDisconnections = 0;
+  readonly commandStats = new Map<string, CommandStat>();
+  readonly errorStats = new Map<string, number>();
+  /** instantaneous ops/sec sampling (Redis samples every 100 ms over 16 samples) */
+  readonly opsSamples: number[] = [];
+  lastSampleTime = Date.now();
+  lastSampleCommands = 0;
+
+  reset(): void {
+    const fresh = new Stats();
+    const keep = new Set(['commandStats', 'errorStats', 'opsSamples']);
+    for (const k of Object.keys(fresh) as (keyof Stats)[]) {
+      if (!keep.has(k)) (this as Record<string, unknown>)[k] = fresh[k];
+    }
+    this.commandStats.clear();
+    this.errorStats.clear();
+    this.opsSamples.length = 0;
+  }
+
+  commandStat(name: string): CommandStat {
+    let st = this.commandStats.get(name);
+    if (st === undefined) {
+      st = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+      this.commandStats.set(name, st);
+    }
+    return st;
+  }
+}
+
+export class ServerState {
+  readonly config: Config;
+  readonly log = new Logger();
+  readonly dbs: Db[] = [];
+  readonly clients = new Map<number, Client>();
+  readonly monitors = new Set<Client>();
+  readonly stats = new Stats();
+  readonly runId = randomBytes(20).toString('hex');
+  readonly startTime = Date.now();
+  nextClientId = 1;
+  /** writes since the last save (rdb_changes_since_last_save) */
+  dirty = 0;
+  lastSave = Math.floor(Date.now() / 1000);
+  /** the port actually listened on (port 0 resolves to a free one) */
+  port = 0;
+  configFile = '';
+  readonly slowlog: SlowlogEntry[] = [];
+  slowlogNextId = 0;
+  readonly latency = new Map<string, LatencyEvent>();
+  /** slowlog-log-slower-than, cached: it is read after every command */
+  slowlogThreshold = 10000;
+  /** CLIENT PAUSE: until when, and whether only writes are paused */
+  pausedUntil = 0;
+  pauseWritesOnly = false;
+  /** called when a client disconnects (blocking, pub/sub and WATCH clean up here) */
+  readonly onDisconnect: ((c: Client) => void)[] = [];
+  /** installed by the network layer: ends CLIENT PAUSE and resumes the paused clients */
+  unpause: () => void = () => {};
+  /** installed by the network layer: SHUTDOWN; returns an error message or null when shutting down */
+  shutdown: (opts: { save?: boolean; noSave?: boolean; now?: boolean; force?: boolean }) => string | null = () =>
+    'ERR shutdown is not available';
+
+  constructor(config = new Config()) {
+    this.config = config;
+    const hooks: DbHooks = {
+      expired: (db, key) => this.onExpired(db, key),
+      keepExpired: false,
+    };
+    this.slowlogThreshold = config.number('slowlog-log-slower-than');
+    config.onChange('slowlog-log-slower-than', (v) => (this.slowlogThreshold = Number(v)));
+    const n = config.number('databases');
+    for (let i = 0; i < n; i++) {
+      const db = new Db(i);
+      db.hooks = hooks;
+      this.dbs.push(db);
+    }
+  }
+
+  /** Hook: a key expired (lazily or actively). Keyspace events and replication DELs attach here. */
+  onExpired(_db: Db, _key: string): void {
+    this.stats.expiredKeys++;
+  }
+
+  /**
+   * Looks a key up for reading (Redis's lookupKeyRead): expires it if due, counts a keyspace hit or
+   * miss, and updates its access time unless the client asked for NO-TOUCH.
+   */
+  readKey(c: Client, key: string): Value | undefined {
+    const e = c.db.entry(key);
+    if (e === undefined) {
+      this.stats.keyspaceMisses++;
+      return undefined;
+    }
+    this.stats.keyspaceHits++;
+    if (!c.noTouch) e.lru = clock.lruNow;
+    return e.value;
+  }
+
+  /** Looks a key up for writing (lookupKeyWrite): expires it if due, touches it, counts nothing. */
+  writeKey(c: Client, key: string): Value | undefined {
+    const e = c.db.entry(key);
+    if (e === undefined) return undefined;
+    e.lru = clock.lruNow;
+    return e.value;
+  }
+
+  /**
+   * Signals that a key was modified (Redis's signalModifiedKey): WATCH and client tracking attach
+   * here. Every write command calls it for each key it changes, and adds to `dirty`.
+   */
+  keyModified(_db: Db, _key: string): void {}
+
+  /** The Unix time in seconds of the server's start. */
+  uptimeSeconds(): number {
+    return Math.floor((Date.now() - this.startTime) / 1000);
+  }
+}
