@@ -118,7 +118,7 @@ export class Server {
         c.socket?.destroy();
         return;
       }
-      c.error(result);
+      c.error('ERR ' + result);
       this.state.log.verbose(`Protocol error (${result}) from client: id=${c.id} addr=${c.raddr}`);
       c.close();
       return;

@@ -161,6 +161,14 @@ export class ServerState {
    */
   keyModified(_db: Db, _key: string): void {}
 
+  /**
+   * Raises a keyspace notification (Redis's notifyKeyspaceEvent). `type` is the class flag Redis
+   * uses for the event: 'g' generic, '$' string, 'l' list, 's' set, 'h' hash, 'z' zset, 'x' expired,
+   * 'e' evicted, 't' stream, 'd' module, 'n' new key. Pub/sub (issue 6) delivers these; call it now
+   * with Redis's exact event names (e.g. notify('$', 'set', key, db.id)) so nothing needs retrofitting.
+   */
+  notify(_type: string, _event: string, _key: string, _dbid: number): void {}
+
   /** The Unix time in seconds of the server's start. */
   uptimeSeconds(): number {
     return Math.floor((Date.now() - this.startTime) / 1000);

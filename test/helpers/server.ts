@@ -1,0 +1,12 @@
+/*
+ * Starts a tredis server in this process on a free 127.0.0.1 port for a test file.
+ */
+
+import { Config } from '../../src/config/config';
+import { startServer, type RunningServer } from '../../src/server';
+
+export async function startTestServer(directives: Record<string, string> = {}): Promise<RunningServer> {
+  const config = new Config();
+  for (const [k, v] of Object.entries(directives)) config.set(k, v);
+  return startServer({ config, port: 0, host: '127.0.0.1', quiet: true });
+}
