@@ -43,13 +43,24 @@ export interface CommandSpec {
   /** derived at registration */
   isWrite: boolean;
   allCategories: string[];
+  /** a dense index, so per-server statistics can live in an array instead of a Map keyed by name */
+  id: number;
 }
 
-export type CommandDef = Omit<CommandSpec, 'isWrite' | 'allCategories' | 'subcommands'> & {
+export type CommandDef = Omit<CommandSpec, 'isWrite' | 'allCategories' | 'subcommands' | 'id'> & {
   subcommands?: CommandDef[];
 };
 
 export const commandTable = new Map<string, CommandSpec>();
+
+/** Every spec (commands and subcommands) by id. */
+export const allSpecs: CommandSpec[] = [];
+
+/**
+ * Lookup for dispatch: each name in lowercase and in uppercase, so that the usual spellings are
+ * found without allocating a lowercased copy of argv[0].
+ */
+const dispatchTable = new Map<string, CommandSpec>();
 
 function finish(def: CommandDef): CommandSpec {
   const flags = def.flags;
@@ -70,7 +81,9 @@ function finish(def: CommandDef): CommandSpec {
     subcommands: undefined,
     isWrite: flags.includes('write'),
     allCategories: [...cats],
+    id: allSpecs.length,
   };
+  allSpecs.push(spec);
   if (def.subcommands !== undefined) {
     spec.subcommands = new Map();
     for (const sub of def.subcommands) spec.subcommands.set(sub.name.split('|')[1]!, finish(sub));
@@ -79,14 +92,18 @@ function finish(def: CommandDef): CommandSpec {
 }
 
 export function register(defs: CommandDef[]): void {
-  for (const def of defs) commandTable.set(def.name, finish(def));
+  for (const def of defs) {
+    const spec = finish(def);
+    commandTable.set(def.name, spec);
+    dispatchTable.set(def.name, spec);
+    dispatchTable.set(def.name.toUpperCase(), spec);
+  }
 }
 
 /** Looks a command up (argv[0] any case); for containers, the subcommand when argv[1] names one. */
 export function lookupCommand(argv: string[]): CommandSpec | undefined {
-  let spec = commandTable.get(argv[0]!);
-  if (spec === undefined) spec = commandTable.get(argv[0]!.toLowerCase());
-  return spec;
+  const spec = dispatchTable.get(argv[0]!);
+  return spec !== undefined ? spec : dispatchTable.get(argv[0]!.toLowerCase());
 }
 
 /** Key positions of argv for spec (after arity was checked). */

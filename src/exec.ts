@@ -67,16 +67,16 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
 
 function rejected(c: Client, s: ServerState, spec: CommandSpec, msg: string): void {
   c.error(msg);
-  s.stats.commandStat(spec.name).rejectedCalls++;
+  s.stats.commandStat(spec.id).rejectedCalls++;
 }
 
 /** Runs a resolved command and accounts for it (Redis's call()). */
 export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerState): void {
   const errorsBefore = s.stats.totalErrorReplies;
-  const start = process.hrtime.bigint();
+  const start = performance.now();
   spec.handler(c, argv, s);
-  const usec = Number(process.hrtime.bigint() - start) / 1000;
-  const st = s.stats.commandStat(spec.name);
+  const usec = (performance.now() - start) * 1000;
+  const st = s.stats.commandStat(spec.id);
   st.calls++;
   st.usec += usec;
   s.stats.totalCommands++;

@@ -51,7 +51,8 @@ export class Stats {
   totalWritesProcessed = 0;
   clientQueryBufferLimitDisconnections = 0;
   clientOutputBufferLimitDisconnections = 0;
-  readonly commandStats = new Map<string, CommandStat>();
+  /** by command spec id (see command.ts allSpecs); sparse */
+  readonly commandStats: (CommandStat | undefined)[] = [];
   readonly errorStats = new Map<string, number>();
   /** instantaneous ops/sec sampling (Redis samples every 100 ms over 16 samples) */
   readonly opsSamples: number[] = [];
@@ -64,16 +65,17 @@ export class Stats {
     for (const k of Object.keys(fresh) as (keyof Stats)[]) {
       if (!keep.has(k)) (this as Record<string, unknown>)[k] = fresh[k];
     }
-    this.commandStats.clear();
+    this.commandStats.length = 0;
     this.errorStats.clear();
     this.opsSamples.length = 0;
   }
 
-  commandStat(name: string): CommandStat {
-    let st = this.commandStats.get(name);
+  /** The statistics of the command with this spec id (created on first use). */
+  commandStat(id: number): CommandStat {
+    let st = this.commandStats[id];
     if (st === undefined) {
       st = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
-      this.commandStats.set(name, st);
+      this.commandStats[id] = st;
     }
     return st;
   }
