@@ -139,22 +139,24 @@ export class ServerState {
    * miss, and updates its access time unless the client asked for NO-TOUCH.
    */
   readKey(c: Client, key: string): Value | undefined {
-    const e = c.db.entry(key);
-    if (e === undefined) {
+    const db = c.db;
+    const slot = db.slot(key);
+    if (slot === -1) {
       this.stats.keyspaceMisses++;
       return undefined;
     }
     this.stats.keyspaceHits++;
-    if (!c.noTouch) e.lru = clock.lruNow;
-    return e.value;
+    if (!c.noTouch) db.lru[slot] = clock.lruNow;
+    return db.values[slot];
   }
 
   /** Looks a key up for writing (lookupKeyWrite): expires it if due, touches it, counts nothing. */
   writeKey(c: Client, key: string): Value | undefined {
-    const e = c.db.entry(key);
-    if (e === undefined) return undefined;
-    e.lru = clock.lruNow;
-    return e.value;
+    const db = c.db;
+    const slot = db.slot(key);
+    if (slot === -1) return undefined;
+    db.lru[slot] = clock.lruNow;
+    return db.values[slot];
   }
 
   /**
