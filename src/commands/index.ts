@@ -3,3 +3,8 @@
  */
 
 import './connection';
+import './string';
+import './string-incr';
+import './string-lcs';
+import './keys';
+import './keys-expire';

@@ -23,6 +23,10 @@ import { clock } from './clock';
 export interface CollectionValue {
   /** the name TYPE reports: list, hash, set, zset, stream */
   readonly type: string;
+  /** the name OBJECT ENCODING reports (listpack, quicklist, hashtable, intset, skiplist, stream) */
+  encoding?(): string;
+  /** a deep copy, for COPY */
+  clone?(): CollectionValue;
 }
 
 /** A string is stored as a latin1 string (one char per byte) or, when it is a canonical integer, a number. */
@@ -49,6 +53,15 @@ export class Db {
   /** LRU clock (seconds) of each slot's last access, or its LFU counter once eviction uses it */
   lru = new Int32Array(1024);
   expires = new Map<string, number>();
+  /**
+   * OBJECT ENCODING of the few string keys whose encoding is not what their content implies: 'raw'
+   * for short strings built in place (APPEND, SETRANGE, SETBIT...: Redis unshares them into a raw
+   * sds), 'embstr' for integers INCRBYFLOAT wrote, 'int' for small integers COPY duplicated (a
+   * private object, not Redis's shared one). Only such keys have an entry, so it costs nothing
+   * per ordinary key; set() and delete() drop the entry. A command that changes a string in place
+   * through update() sets or clears it itself (see commands/string-common.ts).
+   */
+  encodings = new Map<string, string>();
   hooks: DbHooks = NO_HOOKS;
   /** where the next active-expiry cycle resumes in `expires` */
   private expireCursor: Iterator<[string, number]> | null = null;
@@ -96,6 +109,7 @@ export class Db {
       this.values[slot] = value;
       this.lru[slot] = clock.lruNow;
       if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+      if (this.encodings.size !== 0) this.encodings.delete(key);
       return slot;
     }
     return this.add(key, value);
@@ -136,6 +150,7 @@ export class Db {
       this.map.set(last, slot);
     }
     if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.encodings.size !== 0) this.encodings.delete(key);
     return true;
   }
 
@@ -160,6 +175,7 @@ export class Db {
     this.values = [];
     this.lru = new Int32Array(1024);
     this.expires = new Map();
+    this.encodings = new Map();
     this.expireCursor = null;
     this.avgTtl = 0;
   }
@@ -171,6 +187,7 @@ export class Db {
     [this.values, other.values] = [other.values, this.values];
     [this.lru, other.lru] = [other.lru, this.lru];
     [this.expires, other.expires] = [other.expires, this.expires];
+    [this.encodings, other.encodings] = [other.encodings, this.encodings];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     this.expireCursor = null;
     other.expireCursor = null;
