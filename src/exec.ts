@@ -8,6 +8,7 @@ import { errArity } from './args';
 import type { Client } from './client';
 import { lookupCommand, type CommandSpec } from './command';
 import { clock } from './keyspace/clock';
+import { histogramRecord, HIST_COUNTS, latencyAddSample } from './latency';
 import type { ServerState } from './state';
 
 function unknownCommand(argv: string[]): string {
@@ -61,7 +62,6 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
     rejected(c, s, spec, 'NOAUTH Authentication required.');
     return;
   }
-  if (s.monitors.size !== 0 && !spec.flags.includes('skip_monitor')) feedMonitors(c, argv, s);
   call(c, spec, argv, s);
 }
 
@@ -82,6 +82,15 @@ export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerStat
   s.stats.totalCommands++;
   c.commands++;
   if (s.stats.totalErrorReplies !== errorsBefore) st.failedCalls++;
+  if (s.latencyTracking) histogramRecord(st.hist ?? (st.hist = new Uint32Array(HIST_COUNTS)), usec);
+  if (s.latencyThreshold !== 0 && usec >= s.latencyThreshold * 1000) {
+    latencyAddSample(s.latency, spec.flags.includes('fast') ? 'fast-command' : 'command', usec / 1000);
+  }
+  // after the command, as Redis 7: the line shows the db a SELECT switched to; commands rewrite
+  // secret arguments in argv ('(redacted)') before this reads them
+  if (s.monitors.size !== 0 && !spec.flags.includes('skip_monitor') && !spec.flags.includes('admin')) {
+    feedMonitors(c, argv, s);
+  }
   if (usec >= s.slowlogThreshold && s.slowlogThreshold >= 0 && !spec.flags.includes('skip_slowlog')) {
     addSlowlog(c, s, argv, usec);
   }
@@ -110,17 +119,18 @@ function addSlowlog(c: Client, s: ServerState, argv: string[], usec: number): vo
   if (s.slowlog.length > max) s.slowlog.length = max;
 }
 
-function feedMonitors(c: Client, argv: string[], s: ServerState): void {
-  const now = Date.now();
-  let line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${c.db.id} ${
+/** Sends the command to every MONITOR client (the caller itself included, as Redis does). */
+export function feedMonitors(c: Client, argv: string[], s: ServerState): void {
+  const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  let line = `+${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')} [${c.db.id} ${
     c.socket === null ? 'lua' : c.raddr
   }]`;
   for (const a of argv) line += ' "' + escapeMonitorArg(a) + '"';
   line += '\r\n';
   for (const m of s.monitors) {
-    if (m === c) continue;
     m.raw(line);
-    m.flush();
+    // the calling monitor's own line goes out with its batch
+    if (m !== c) m.flush();
   }
 }
 

@@ -18,6 +18,8 @@ export interface CommandStat {
   usec: number;
   rejectedCalls: number;
   failedCalls: number;
+  /** latency histogram (latency.ts layout), allocated on the first recorded call */
+  hist: Uint32Array | null;
 }
 
 export interface SlowlogEntry {
@@ -51,6 +53,8 @@ export class Stats {
   totalWritesProcessed = 0;
   clientQueryBufferLimitDisconnections = 0;
   clientOutputBufferLimitDisconnections = 0;
+  /** keys released by FLUSHDB/FLUSHALL ASYNC (INFO lazyfreed_objects) */
+  lazyfreedObjects = 0;
   /** by command spec id (see command.ts allSpecs); sparse */
   readonly commandStats: (CommandStat | undefined)[] = [];
   readonly errorStats = new Map<string, number>();
@@ -74,7 +78,7 @@ export class Stats {
   commandStat(id: number): CommandStat {
     let st = this.commandStats[id];
     if (st === undefined) {
-      st = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+      st = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0, hist: null };
       this.commandStats[id] = st;
     }
     return st;
@@ -102,6 +106,28 @@ export class ServerState {
   readonly latency = new Map<string, LatencyEvent>();
   /** slowlog-log-slower-than, cached: it is read after every command */
   slowlogThreshold = 10000;
+  /** latency-monitor-threshold (ms, 0 = off) and latency-tracking, cached: read after every command */
+  latencyThreshold = 0;
+  latencyTracking = true;
+  /** DEBUG SET-ACTIVE-EXPIRE: when false the cron must not expire keys actively (lazy expiry stays) */
+  activeExpireEnabled = true;
+  /** DEBUG PAUSE-CRON: when true the cron must skip its periodic work */
+  cronPaused = false;
+  /** DEBUG QUICKLIST-PACKED-THRESHOLD: list elements this large are stored as plain nodes */
+  quicklistPackedThreshold = 1 << 30;
+  /** replication ids (INFO master_replid/master_replid2; DEBUG CHANGE-REPL-ID renews the first) */
+  replId = randomBytes(20).toString('hex');
+  replId2 = '0'.repeat(40);
+  /** memory figures for INFO/MEMORY STATS: heap use at start-up and the highest seen */
+  readonly memoryStartup = process.memoryUsage().heapUsed;
+  memoryPeak = 0;
+  /**
+   * INFO values owned by other modules: a getter installed under the field's name replaces the idle
+   * value INFO prints (e.g. 'blocked_clients', 'pubsub_channels', 'rdb_bgsave_in_progress', 'loading').
+   */
+  readonly infoFields = new Map<string, () => string | number>();
+  /** Whole INFO sections owned by other modules (e.g. 'replication' on a replica): lines after the header. */
+  readonly infoSections = new Map<string, () => string[]>();
   /** CLIENT PAUSE: until when, and whether only writes are paused */
   pausedUntil = 0;
   pauseWritesOnly = false;
@@ -121,6 +147,10 @@ export class ServerState {
     };
     this.slowlogThreshold = config.number('slowlog-log-slower-than');
     config.onChange('slowlog-log-slower-than', (v) => (this.slowlogThreshold = Number(v)));
+    this.latencyThreshold = config.number('latency-monitor-threshold');
+    config.onChange('latency-monitor-threshold', (v) => (this.latencyThreshold = Number(v)));
+    this.latencyTracking = config.bool('latency-tracking');
+    config.onChange('latency-tracking', (v) => (this.latencyTracking = v === 'yes'));
     const n = config.number('databases');
     for (let i = 0; i < n; i++) {
       const db = new Db(i);
@@ -164,6 +194,13 @@ export class ServerState {
    * here. Every write command calls it for each key it changes, and adds to `dirty`.
    */
   keyModified(_db: Db, _key: string): void {}
+
+  /**
+   * Signals that a database was emptied (Redis's signalFlushedDb); dbid -1 means all of them.
+   * FLUSHDB/FLUSHALL (and later SWAPDB, replica full sync) call it after clearing: WATCH marks the
+   * watchers of that db dirty and client tracking invalidates everything here.
+   */
+  flushed(_dbid: number): void {}
 
   /**
    * Raises a keyspace notification (Redis's notifyKeyspaceEvent). `type` is the class flag Redis

@@ -8,3 +8,8 @@ import './string-incr';
 import './string-lcs';
 import './keys';
 import './keys-expire';
+import './info';
+import './server';
+import './server-latency';
+import './server-memory';
+import './debug';

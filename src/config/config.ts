@@ -40,6 +40,8 @@ const DIRECTIVES: Directive[] = [
   { name: 'slowlog-log-slower-than', type: 'int', default: '10000', min: -1, max: 9223372036854775807 },
   { name: 'slowlog-max-len', type: 'int', default: '128', min: 0, max: 9223372036854775807 },
   { name: 'latency-monitor-threshold', type: 'int', default: '0', min: 0, max: 9223372036854775807 },
+  { name: 'latency-tracking', type: 'bool', default: 'yes' },
+  { name: 'latency-tracking-info-percentiles', type: 'special', default: '50 99 99.9' },
 ];
 
 export class Config {
