@@ -11,7 +11,9 @@ import { Client } from './client';
 import { lookupCommand } from './command';
 import './commands';
 import type { Config } from './config/config';
+import { sampleMemory } from './commands/info';
 import { countError, execute } from './exec';
+import { latencyAddSampleIfNeeded } from './latency';
 import { clock } from './keyspace/clock';
 import { QUERY_BUFFER_LIMIT } from './protocol/parser';
 import { ServerState } from './state';
@@ -209,8 +211,14 @@ export class Server {
   private serverCron(): void {
     const s = this.state;
     const now = clock.refresh();
-    this.activeExpireCycle(now);
+    if (s.cronPaused) return;
+    if (s.activeExpireEnabled) {
+      this.activeExpireCycle(now);
+      const ms = Date.now() - now;
+      if (ms > 0) latencyAddSampleIfNeeded(s, 'expire-cycle', ms);
+    }
     this.sampleOps(now);
+    sampleMemory(s);
     if (s.pausedUntil !== 0 && s.pausedUntil <= now) this.unpause();
     const timeout = s.config.number('timeout');
     if (timeout > 0) {
