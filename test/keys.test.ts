@@ -137,6 +137,54 @@ describe('generic keyspace commands', () => {
     expect(help[0]).toBe('OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
   });
 
+  it('treats collection values as the wrong type and copies them through clone()', async () => {
+    // a stand-in collection: the data-type modules implement CollectionValue the same way
+    class FakeList {
+      readonly type = 'list';
+      constructor(readonly items: string[]) {}
+      encoding(): string {
+        return 'quicklist';
+      }
+      clone(): FakeList {
+        return new FakeList([...this.items]);
+      }
+    }
+    const db = srv.state.dbs[0]!;
+    const list = new FakeList(['a']);
+    db.add('l', list);
+    const wrong = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+    for (const cmd of [
+      ['get', 'l'],
+      ['set', 'l', 'v', 'GET'],
+      ['getset', 'l', 'v'],
+      ['getdel', 'l'],
+      ['getex', 'l', 'PERSIST'],
+      ['append', 'l', 'x'],
+      ['strlen', 'l'],
+      ['getrange', 'l', '0', '-1'],
+      ['setrange', 'l', '0', 'x'],
+      ['incr', 'l'],
+      ['incrbyfloat', 'l', '1'],
+    ]) {
+      await expect(r.call(cmd[0]!, ...cmd.slice(1)), cmd.join(' ')).rejects.toThrow(wrong);
+    }
+    await expect(r.call('lcs', 'l', 'x')).rejects.toThrow('ERR The specified keys must contain string values');
+    expect(db.get('l')).toBe(list);
+    expect(await r.mget('l', 'x')).toEqual([null, null]);
+    expect(await r.type('l')).toBe('list');
+    expect(await r.object('ENCODING', 'l')).toBe('quicklist');
+    expect(await scanAll(r, 'TYPE', 'list')).toEqual(['l']);
+    expect(await r.copy('l', 'l2')).toBe(1);
+    const copy = db.get('l2') as FakeList;
+    expect(copy).not.toBe(list);
+    expect(copy.items).toEqual(['a']);
+    expect(await r.rename('l', 'l3')).toBe('OK');
+    expect(db.get('l3')).toBe(list);
+    // SET replaces a value of any type
+    expect(await r.set('l3', 'str')).toBe('OK');
+    expect(await r.type('l3')).toBe('string');
+  });
+
   it('raises rename/move/copy events in Redis order', async () => {
     const events: string[] = [];
     const st = srv.state;

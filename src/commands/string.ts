@@ -46,30 +46,50 @@ const INT64_MAX = 9223372036854775807n;
 /** the expire argument found by the last parseOptions call */
 let optExpire: string | null = null;
 
+/** The option flag an argument names (case-insensitive), 0 for none; no allocation. */
+function optionFlag(o: string): number {
+  const n = o.length;
+  if (n === 2) {
+    if ((o.charCodeAt(1) | 32) !== 120) return 0; // ?x
+    const a = o.charCodeAt(0) | 32;
+    return a === 110 ? NX : a === 120 ? XX : a === 101 ? EX : a === 112 ? PX : 0;
+  }
+  if (n === 3) return (o.charCodeAt(0) | 32) === 103 && (o.charCodeAt(1) | 32) === 101 && (o.charCodeAt(2) | 32) === 116 ? GET : 0;
+  if (n === 4) {
+    if ((o.charCodeAt(1) | 32) !== 120 || (o.charCodeAt(2) | 32) !== 97 || (o.charCodeAt(3) | 32) !== 116) return 0;
+    const a = o.charCodeAt(0) | 32;
+    return a === 101 ? EXAT : a === 112 ? PXAT : 0;
+  }
+  if (n === 7) {
+    const l = o.toLowerCase();
+    return l === 'keepttl' ? KEEPTTL : l === 'persist' ? PERSIST : 0;
+  }
+  return 0;
+}
+
 /** Parses SET (isSet) or GETEX options from argv[start]; returns the flags, or -1 after replying. */
 function parseOptions(c: Client, argv: string[], start: number, isSet: boolean): number {
   let flags = 0;
   optExpire = null;
   const last = argv.length - 1;
   for (let j = start; j <= last; j++) {
-    const opt = argv[j]!;
-    const o = opt.length <= 7 ? opt.toLowerCase() : '';
+    const o = optionFlag(argv[j]!);
     const next = j < last;
-    if (o === 'nx' && isSet && !(flags & XX)) flags |= NX;
-    else if (o === 'xx' && isSet && !(flags & NX)) flags |= XX;
-    else if (o === 'get' && isSet) flags |= GET;
-    else if (o === 'keepttl' && isSet && !(flags & (PERSIST | EX | EXAT | PX | PXAT))) flags |= KEEPTTL;
-    else if (o === 'persist' && !isSet && !(flags & (EX | EXAT | PX | PXAT | KEEPTTL))) flags |= PERSIST;
-    else if (o === 'ex' && next && !(flags & (KEEPTTL | PERSIST | EXAT | PX | PXAT))) {
+    if (o === NX && isSet && !(flags & XX)) flags |= NX;
+    else if (o === XX && isSet && !(flags & NX)) flags |= XX;
+    else if (o === GET && isSet) flags |= GET;
+    else if (o === KEEPTTL && isSet && !(flags & (PERSIST | EX | EXAT | PX | PXAT))) flags |= KEEPTTL;
+    else if (o === PERSIST && !isSet && !(flags & (EX | EXAT | PX | PXAT | KEEPTTL))) flags |= PERSIST;
+    else if (o === EX && next && !(flags & (KEEPTTL | PERSIST | EXAT | PX | PXAT))) {
       flags |= EX;
       optExpire = argv[++j]!;
-    } else if (o === 'px' && next && !(flags & (KEEPTTL | PERSIST | EX | EXAT | PXAT))) {
+    } else if (o === PX && next && !(flags & (KEEPTTL | PERSIST | EX | EXAT | PXAT))) {
       flags |= PX;
       optExpire = argv[++j]!;
-    } else if (o === 'exat' && next && !(flags & (KEEPTTL | PERSIST | EX | PX | PXAT))) {
+    } else if (o === EXAT && next && !(flags & (KEEPTTL | PERSIST | EX | PX | PXAT))) {
       flags |= EXAT;
       optExpire = argv[++j]!;
-    } else if (o === 'pxat' && next && !(flags & (KEEPTTL | PERSIST | EX | EXAT | PX))) {
+    } else if (o === PXAT && next && !(flags & (KEEPTTL | PERSIST | EX | EXAT | PX))) {
       flags |= PXAT;
       optExpire = argv[++j]!;
     } else {
@@ -151,7 +171,8 @@ function setGeneric(
     }
     return;
   }
-  setKey(s, db, key, slot, toValue(value), (flags & KEEPTTL) !== 0);
+  // with a new expiry the old one is overwritten below: deleting it first would churn the Map
+  setKey(s, db, key, slot, toValue(value), (flags & KEEPTTL) !== 0 || expire !== null);
   signal(s, db, key, '$', 'set');
   if (expire !== null) {
     setExpireExact(db, key, at);
