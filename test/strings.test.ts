@@ -568,6 +568,58 @@ describe.skipIf(!oracleAvailable)('strings vs Redis', () => {
     ]);
   });
 
+  it('RESP3 replies (nulls, LCS IDX map, OBJECT HELP)', async () => {
+    const p3 = await connectPair(srv.port, oracle.port);
+    try {
+      // HELLO belongs to another module; switch our side's protocol directly
+      await p3.ours.call('PING');
+      const ours = [...srv.state.clients.values()].reduce((a, b) => (a.id > b.id ? a : b));
+      ours.resp = 3;
+      await p3.theirs.call('HELLO', '3');
+      await expectSame(p3, [
+        ['GET', 'nokey'],
+        ['SET', 'k', 'v'],
+        ['SET', 'k', 'v', 'NX'],
+        ['SET', 'k2', 'v', 'XX', 'GET'],
+        ['MGET', 'k', 'nokey'],
+        ['GETEX', 'nokey'],
+        ['GETDEL', 'nokey'],
+        ['GETSET', 'nokey', 'x'],
+        ['INCRBYFLOAT', 'f', '1.5'],
+        ['MSET', 's1', 'ohmytext', 's2', 'mynewtext'],
+        ['LCS', 's1', 's2', 'IDX', 'WITHMATCHLEN'],
+        ['LCS', 's1', 's2'],
+        ['OBJECT', 'ENCODING', 'nokey'],
+        ['OBJECT', 'HELP'],
+        ['EXISTS', 'k'],
+        ['TTL', 'k'],
+      ]);
+    } finally {
+      closePair(p3);
+    }
+  });
+
+  it('LCS refuses tables larger than proto-max-bulk-len', async () => {
+    srv.state.config.set('proto-max-bulk-len', '1mb');
+    await pair.theirs.call('CONFIG', 'SET', 'proto-max-bulk-len', '1mb');
+    try {
+      await expectSame(pair, [
+        ['MSET', 'a', 'x'.repeat(511), 'b', 'x'.repeat(511), 'c', 'x'.repeat(512)],
+        ['LCS', 'a', 'b', 'LEN'],
+        ['LCS', 'a', 'c', 'LEN'],
+        ['LCS', 'c', 'a', 'IDX'],
+        ['LCS', 'c', 'a'],
+        ['APPEND', 'a', 'x'.repeat(1048576 - 511)],
+        ['APPEND', 'a', 'x'],
+        ['SETRANGE', 'b', '1048575', 'x'],
+        ['SETRANGE', 'b', '1048576', 'x'],
+      ]);
+    } finally {
+      srv.state.config.set('proto-max-bulk-len', '512mb');
+      await pair.theirs.call('CONFIG', 'SET', 'proto-max-bulk-len', '512mb');
+    }
+  });
+
   it('random strings agree on LCS', async () => {
     let seed = 7;
     const rnd = (n: number): number => {

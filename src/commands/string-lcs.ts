@@ -4,7 +4,8 @@
  * end to produce the string and the matching ranges (last range first), so the ranges and the
  * tie-breaking between equally long answers are the same as Redis's.
  *
- * LEN alone needs no walk back, so it keeps two rows instead of the whole table.
+ * LEN alone needs no walk back, so it keeps two rows instead of the whole table (but refuses the same
+ * sizes Redis refuses: a table over proto-max-bulk-len bytes).
  */
 
 import { ERR_NOT_INT, ERR_SYNTAX, is, parseInt64 } from '../args';
@@ -70,18 +71,23 @@ function lcsCommand(c: Client, argv: string[], s: ServerState): void {
     c.error('ERR If you want both the length and indexes, please just use IDX.');
     return;
   }
+  const alen = a.length;
+  const blen = b.length;
+  const w = blen + 1;
+  // Redis refuses a table (4 bytes a cell) larger than proto-max-bulk-len, even for LEN
+  if ((alen + 1) * w * 4 > s.config.number('proto-max-bulk-len')) {
+    c.error('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+    return;
+  }
   if (getlen) {
     c.int(lcsLength(a, b));
     return;
   }
-  const alen = a.length;
-  const blen = b.length;
-  const w = blen + 1;
   let dp: Uint32Array;
   try {
     dp = new Uint32Array((alen + 1) * w);
   } catch {
-    c.error('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+    c.error('ERR Insufficient memory, failed allocating transient memory for LCS');
     return;
   }
   for (let i = 1; i <= alen; i++) {
