@@ -137,6 +137,41 @@ describe('generic keyspace commands', () => {
     expect(help[0]).toBe('OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
   });
 
+  it('OBJECT FREQ / IDLETIME / REFCOUNT follow the eviction policy', async () => {
+    const config = srv.state.config;
+    // the eviction module declares these directives; declare them here if it has not yet
+    if (config.directive('maxmemory-policy') === undefined) {
+      config.directives.set('maxmemory-policy', {
+        name: 'maxmemory-policy',
+        type: 'enum',
+        default: 'noeviction',
+        values: ['volatile-lru', 'allkeys-lru', 'volatile-lfu', 'allkeys-lfu', 'volatile-random', 'allkeys-random', 'volatile-ttl', 'noeviction'],
+      });
+    }
+    if (config.directive('maxmemory') === undefined) {
+      config.directives.set('maxmemory', { name: 'maxmemory', type: 'memory', default: '0', min: 0, max: 9223372036854775807 });
+      config.set('maxmemory', '0');
+    }
+    await r.set('k', '5');
+    try {
+      config.set('maxmemory-policy', 'allkeys-lfu');
+      await expect(r.object('IDLETIME', 'k')).rejects.toThrow('ERR An LFU maxmemory policy is selected, idle time not tracked.');
+      expect(typeof (await r.object('FREQ', 'k'))).toBe('number');
+      expect(await r.object('REFCOUNT', 'k')).toBe(2147483647); // sharing stays on while maxmemory is 0
+      // Redis decides sharing when the value is written; keys written under these settings agree
+      config.set('maxmemory', '100mb');
+      await r.set('k', '5');
+      expect(await r.object('REFCOUNT', 'k')).toBe(1);
+      config.set('maxmemory-policy', 'allkeys-random');
+      await r.set('k', '5');
+      expect(await r.object('REFCOUNT', 'k')).toBe(2147483647);
+      await expect(r.object('FREQ', 'k')).rejects.toThrow('ERR An LFU maxmemory policy is not selected');
+    } finally {
+      config.set('maxmemory-policy', 'noeviction');
+      config.set('maxmemory', '0');
+    }
+  });
+
   it('treats collection values as the wrong type and copies them through clone()', async () => {
     // a stand-in collection: the data-type modules implement CollectionValue the same way
     class FakeList {
