@@ -74,7 +74,13 @@ function rejected(c: Client, s: ServerState, spec: CommandSpec, msg: string): vo
 export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerState): void {
   const errorsBefore = s.stats.totalErrorReplies;
   const start = performance.now();
-  spec.handler(c, argv, s);
+  try {
+    spec.handler(c, argv, s);
+  } catch (err) {
+    // a bug in a command must cost that command, never the server and its data
+    s.log.warning(`Internal error in '${spec.name}': ${(err as Error).stack ?? String(err)}`);
+    c.error(`ERR internal error while executing '${spec.name}'`);
+  }
   const usec = (performance.now() - start) * 1000;
   const st = s.stats.commandStat(spec.id);
   st.calls++;

@@ -173,6 +173,7 @@ export class ServerState {
     const slot = db.slot(key);
     if (slot === -1) {
       this.stats.keyspaceMisses++;
+      this.notify('m', 'keymiss', key, db.id);
       return undefined;
     }
     this.stats.keyspaceHits++;
