@@ -1,0 +1,264 @@
+#!/usr/bin/env node
+/*
+ * tredis vs Redis, side by side, in one run.
+ *
+ * Throughput: redis-benchmark against each server in pairs (ours then theirs, then theirs then ours,
+ * alternating), same parameters; the machine is noisy, so the figure that counts is the median of
+ * the per-pair ratios, not the absolute ops/s. Server pinned to core 0, client to core 1 (taskset),
+ * for both servers alike.
+ * Memory: 1,000,000 keys with 16-byte values loaded into each fresh server through a pipelined
+ * socket; RSS growth (VmRSS) divided by the key count.
+ *
+ * Environment: BENCH_PAIRS (default 5), BENCH_N1 (requests per test at -P 1, default 100000),
+ * BENCH_N16 (at -P 16, default 1000000), BENCH_KEYS (default 1000000), BENCH_TESTS
+ * (default ping,set,get,incr,mset). `--record` appends the markdown report to bench/RESULTS.md.
+ * Requires `npm run build` first (npm run bench does it) and redis-server / redis-benchmark.
+ */
+
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const PAIRS = Number(env.BENCH_PAIRS ?? 5);
+const N1 = Number(env.BENCH_N1 ?? 100000);
+const N16 = Number(env.BENCH_N16 ?? 1000000);
+const KEYS = Number(env.BENCH_KEYS ?? 1000000);
+const TESTS = env.BENCH_TESTS ?? 'ping,set,get,incr,mset';
+const CLIENTS = 50;
+const record = process.argv.includes('--record');
+const haveTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return os.cpus().length >= 2;
+  } catch {
+    return false;
+  }
+})();
+
+function pinned(core, cmd, args) {
+  return haveTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitReady(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect({ port, host: '127.0.0.1' }, () => {
+        s.write('PING\r\n');
+      });
+      s.on('data', (d) => {
+        s.destroy();
+        resolve(d.toString().startsWith('+PONG'));
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`server on ${port} did not start`);
+}
+
+/** Starts tredis (the built library, default config) or redis-server pinned to core 0. */
+async function startServer(kind) {
+  const port = await freePort();
+  let child;
+  let dir = null;
+  if (kind === 'tredis') {
+    const script =
+      `require(${JSON.stringify(path.join(root, 'dist/index.js'))})` +
+      `.startServer({ port: ${port}, host: '127.0.0.1', quiet: true })`;
+    const [cmd, args] = pinned(0, process.execPath, ['-e', script]);
+    child = spawn(cmd, args, { stdio: 'ignore' });
+  } else {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tredis-bench-'));
+    const [cmd, args] = pinned(0, 'redis-server', [
+      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+    ]);
+    child = spawn(cmd, args, { stdio: 'ignore' });
+  }
+  await waitReady(port);
+  return {
+    kind,
+    port,
+    pid: child.pid,
+    async stop() {
+      await new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGKILL');
+      });
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs redis-benchmark --csv; returns {test: {rps, p50, p99}}. */
+function benchmark(port, pipeline, n) {
+  const [cmd, args] = pinned(1, 'redis-benchmark', [
+    '-h', '127.0.0.1', '-p', String(port), '-c', String(CLIENTS), '-n', String(n), '-P', String(pipeline),
+    '-t', TESTS, '--csv',
+  ]);
+  const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const result = {};
+  for (const line of out.split('\n')) {
+    const cols = line.split(',').map((c) => c.replace(/"/g, ''));
+    if (cols.length < 7 || cols[0] === 'test') continue;
+    result[cols[0]] = { rps: Number(cols[1]), p50: Number(cols[4]), p99: Number(cols[6]) };
+  }
+  return result;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function throughput(pipeline, n) {
+  const ours = await startServer('tredis');
+  const theirs = await startServer('redis');
+  const runs = { tredis: [], redis: [] };
+  try {
+    // warm-up, not counted: lets V8 optimise the hot path before the first measured run
+    for (const srv of [ours, theirs]) benchmark(srv.port, pipeline, Math.max(10000, Math.floor(n / 5)));
+    for (let i = 0; i < PAIRS; i++) {
+      const order = i % 2 === 0 ? [ours, theirs] : [theirs, ours];
+      for (const srv of order) {
+        runs[srv.kind].push(benchmark(srv.port, pipeline, n));
+        process.stderr.write('.');
+      }
+    }
+  } finally {
+    await ours.stop();
+    await theirs.stop();
+  }
+  process.stderr.write('\n');
+  const rows = [];
+  for (const test of Object.keys(runs.tredis[0])) {
+    const ratios = runs.tredis.map((r, i) => r[test].rps / runs.redis[i][test].rps);
+    const pick = (kind, f) => median(runs[kind].map((r) => r[test][f]));
+    rows.push({
+      test,
+      pipeline,
+      ours: pick('tredis', 'rps'),
+      theirs: pick('redis', 'rps'),
+      ratio: median(ratios),
+      minRatio: Math.min(...ratios),
+      maxRatio: Math.max(...ratios),
+      oursP50: pick('tredis', 'p50'),
+      theirsP50: pick('redis', 'p50'),
+      oursP99: pick('tredis', 'p99'),
+      theirsP99: pick('redis', 'p99'),
+    });
+  }
+  return rows;
+}
+
+function rss(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+/** Loads `count` keys `key:<i>` with 16-byte values through one pipelined connection. */
+async function load(port, count) {
+  const sock = net.connect({ port, host: '127.0.0.1' });
+  await new Promise((r) => sock.once('connect', r));
+  let replies = 0;
+  let pending = '';
+  const done = new Promise((resolve) => {
+    sock.on('data', (d) => {
+      pending += d.toString('latin1');
+      let idx;
+      while ((idx = pending.indexOf('\r\n')) !== -1) {
+        pending = pending.slice(idx + 2);
+        replies++;
+      }
+      if (replies >= count) resolve();
+    });
+  });
+  const value = '0123456789abcdef';
+  const BATCH = 1000;
+  for (let i = 0; i < count; i += BATCH) {
+    let chunk = '';
+    for (let j = i; j < Math.min(count, i + BATCH); j++) {
+      const key = `key:${j}`;
+      chunk += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$16\r\n${value}\r\n`;
+    }
+    if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
+    // keep the outstanding replies bounded, as a real loader does
+    while (replies < i - 50000) await new Promise((r) => setTimeout(r, 1));
+  }
+  await done;
+  sock.destroy();
+}
+
+async function memory() {
+  const out = {};
+  for (const kind of ['tredis', 'redis']) {
+    const srv = await startServer(kind);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const before = rss(srv.pid);
+      await load(srv.port, KEYS);
+      await new Promise((r) => setTimeout(r, 1000));
+      const after = rss(srv.pid);
+      out[kind] = { before, after, perKey: (after - before) / KEYS };
+    } finally {
+      await srv.stop();
+    }
+  }
+  return out;
+}
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim();
+  return `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${redisVersion.split(' ').slice(0, 3).join(' ')}${haveTaskset ? ', server on core 0, client on core 1' : ', not pinned'}`;
+}
+
+const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function main() {
+  const rows = [];
+  rows.push(...(await throughput(1, N1)));
+  rows.push(...(await throughput(16, N16)));
+  const mem = await memory();
+  const lines = [];
+  lines.push(`## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+  lines.push('');
+  lines.push(`Machine: ${machine()}.`);
+  lines.push(`redis-benchmark -c ${CLIENTS}, ${PAIRS} pairs, -n ${N1} at -P 1 and ${N16} at -P 16; ops/s and latencies are medians over the runs, the ratio is the median of per-pair ratios (min–max in brackets).`);
+  lines.push('');
+  lines.push('| test | -P | tredis ops/s | redis ops/s | ratio | p50 ms tredis / redis | p99 ms tredis / redis |');
+  lines.push('|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    lines.push(
+      `| ${r.test} | ${r.pipeline} | ${fmt(r.ours)} | ${fmt(r.theirs)} | **${fmt(r.ratio, 2)}** (${fmt(r.minRatio, 2)}–${fmt(r.maxRatio, 2)}) | ${fmt(r.oursP50, 3)} / ${fmt(r.theirsP50, 3)} | ${fmt(r.oursP99, 3)} / ${fmt(r.theirsP99, 3)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(`Memory, ${fmt(KEYS)} keys with 16-byte values: tredis ${fmt(mem.tredis.perKey, 1)} bytes/key of RSS (${fmt(mem.tredis.before / 2 ** 20, 1)} → ${fmt(mem.tredis.after / 2 ** 20, 1)} MiB), redis ${fmt(mem.redis.perKey, 1)} bytes/key (${fmt(mem.redis.before / 2 ** 20, 1)} → ${fmt(mem.redis.after / 2 ** 20, 1)} MiB); ratio **${fmt(mem.tredis.perKey / mem.redis.perKey, 2)}**.`);
+  lines.push('');
+  const report = lines.join('\n');
+  console.log(report);
+  if (record) appendFileSync(path.join(root, 'bench/RESULTS.md'), '\n' + report);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
