@@ -39,6 +39,8 @@ export class Client extends ReplyBuffer {
   readonly raddr: string;
   /** the kind for output buffer limits and CLIENT LIST/KILL TYPE: normal, replica, pubsub, master */
   kind: 'normal' | 'replica' | 'pubsub' | 'master' = 'normal';
+  /** when the output buffer went over the soft limit (0 = it is not over) */
+  softLimitSince = 0;
   /** bytes received (net_input_bytes contribution) and total commands processed */
   commands = 0;
 

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { Client } from './client';
 import { lookupCommand } from './command';
 import './commands';
-import type { Config } from './config/config';
+import { parseMemory, type Config } from './config/config';
 import { sampleMemory } from './commands/info';
 import { countError, execute } from './exec';
 import { latencyAddSampleIfNeeded } from './latency';
@@ -44,9 +44,20 @@ export class Server {
   private cron: NodeJS.Timeout | null = null;
   private readonly pausedClients = new Set<Client>();
 
+  /** client-output-buffer-limit by client kind */
+  private readonly outputLimits: Record<string, { hard: number; soft: number; softSeconds: number }> = {
+    normal: { hard: 0, soft: 0, softSeconds: 0 },
+    replica: { hard: 256 * 1024 * 1024, soft: 64 * 1024 * 1024, softSeconds: 60 },
+    pubsub: { hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, softSeconds: 60 },
+  };
+
   constructor(state: ServerState) {
     this.state = state;
     state.unpause = () => this.unpause();
+    this.readOutputLimits();
+    if (state.config.directive('client-output-buffer-limit') !== undefined) {
+      state.config.onChange('client-output-buffer-limit', () => this.readOutputLimits());
+    }
   }
 
   /** Listens on every bind address; rejects with the listen error. */
@@ -126,7 +137,53 @@ export class Server {
       return;
     }
     if (c.closeAfterReply) c.close();
-    else c.flush();
+    else {
+      c.flush();
+      if (c.socket !== null && c.socket.writableLength !== 0) this.checkOutputLimit(c);
+    }
+  }
+
+  /**
+   * Closes a client whose unsent output passed its class's client-output-buffer-limit: at once over
+   * the hard limit, or after staying over the soft limit for its seconds (Redis's
+   * checkClientOutputBufferLimits). A reader that stops reading must not grow memory without bound.
+   */
+  checkOutputLimit(c: Client): boolean {
+    const limit = this.outputLimits[c.kind === 'master' ? 'normal' : c.kind];
+    if (limit === undefined || (limit.hard === 0 && limit.soft === 0)) return false;
+    const used = c.outputBytes;
+    let over = limit.hard !== 0 && used >= limit.hard;
+    if (!over && limit.soft !== 0 && used >= limit.soft) {
+      const now = Date.now();
+      if (c.softLimitSince === 0) c.softLimitSince = now;
+      else over = now - c.softLimitSince >= limit.softSeconds * 1000;
+    } else if (!over) {
+      c.softLimitSince = 0;
+    }
+    if (!over) return false;
+    this.state.stats.clientOutputBufferLimitDisconnections++;
+    this.state.log.warning(
+      `Client id=${c.id} addr=${c.raddr} name=${c.name} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+    );
+    c.take();
+    c.closed = true;
+    c.socket?.destroy();
+    return true;
+  }
+
+  private readOutputLimits(): void {
+    const cfg = this.state.config;
+    if (cfg.directive('client-output-buffer-limit') === undefined) return;
+    const words = cfg.get('client-output-buffer-limit').split(/\s+/).filter(Boolean);
+    for (let i = 0; i + 3 < words.length; i += 4) {
+      const cls = words[i]!.toLowerCase();
+      const kind = cls === 'slave' ? 'replica' : cls;
+      this.outputLimits[kind] = {
+        hard: parseMemory(words[i + 1]!) ?? 0,
+        soft: parseMemory(words[i + 2]!) ?? 0,
+        softSeconds: Number(words[i + 3]),
+      };
+    }
   }
 
   /** Runs one parsed command; false stops the parser (client closing, paused or blocked). */
@@ -220,6 +277,9 @@ export class Server {
     this.sampleOps(now);
     sampleMemory(s);
     if (s.pausedUntil !== 0 && s.pausedUntil <= now) this.unpause();
+    for (const c of s.clients.values()) {
+      if (c.socket !== null && c.socket.writableLength !== 0) this.checkOutputLimit(c);
+    }
     const timeout = s.config.number('timeout');
     if (timeout > 0) {
       for (const c of s.clients.values()) {
