@@ -14,6 +14,7 @@ import { parseMemory, type Config } from './config/config';
 import { sampleMemory } from './commands/info';
 import { countError, execute } from './exec';
 import { latencyAddSampleIfNeeded } from './latency';
+import type { LogLevel } from './log';
 import { clock } from './keyspace/clock';
 import { QUERY_BUFFER_LIMIT } from './protocol/parser';
 import { ServerState } from './state';
@@ -26,6 +27,10 @@ export interface ServerOptions {
   host?: string;
   /** silence the log (tests) */
   quiet?: boolean;
+  /** the config file the server was started with (CONFIG REWRITE writes it; INFO shows it) */
+  configFile?: string;
+  /** called after SHUTDOWN has closed the server (the command line exits the process here) */
+  onShutdown?: () => void;
 }
 
 export interface RunningServer {
@@ -341,14 +346,33 @@ export class Server {
 /** Starts a server in this process. The tests and embedders use this. */
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const state = new ServerState(opts.config);
-  if (opts.quiet) state.log.enabled = false;
+  const log = state.log;
+  if (opts.quiet) log.enabled = false;
+  log.level = state.config.get('loglevel') as LogLevel;
+  log.file = state.config.get('logfile');
+  state.config.onChange('loglevel', (v) => (log.level = v as LogLevel));
+  state.configFile = opts.configFile ?? '';
   const server = new Server(state);
   const hosts = opts.host !== undefined ? [opts.host] : state.config.get('bind').split(' ').filter(Boolean);
   const port = await server.listen(opts.port ?? state.config.number('port'), hosts);
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => (closing ??= server.close());
+  state.shutdown = (how) => {
+    log.warning('User requested shutdown...');
+    if (how.save && !how.noSave) log.notice('Saving the final snapshot: nothing to save, persistence is not implemented yet.');
+    // reply to nothing more; close once the current batch has been handled
+    setImmediate(() => {
+      void close().then(() => {
+        log.warning('Redis is now ready to exit, bye bye...');
+        opts.onShutdown?.();
+      });
+    });
+    return null;
+  };
   return {
     state,
     port,
     host: hosts[0]!.replace(/^-/, ''),
-    close: () => server.close(),
+    close,
   };
 }

@@ -13,3 +13,4 @@ import './server';
 import './server-latency';
 import './server-memory';
 import './debug';
+import './config';
