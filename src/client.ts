@@ -10,8 +10,6 @@ import type { Db } from './keyspace/db';
 import { RequestParser, type ParserLimits } from './protocol/parser';
 import { ReplyBuffer } from './protocol/reply';
 
-export type ReplyMode = 'on' | 'off' | 'skip';
-
 export class Client extends ReplyBuffer {
   readonly parser: RequestParser;
   name = '';
@@ -23,7 +21,11 @@ export class Client extends ReplyBuffer {
   lastCommand = 'NULL';
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
-  replyMode: ReplyMode = 'on';
+  /** CLIENT REPLY OFF: replies are dropped until CLIENT REPLY ON */
+  replyOff = false;
+  /** CLIENT REPLY SKIP: the next command's replies are dropped (skipThis while it runs) */
+  skipNext = false;
+  skipThis = false;
   noEvict = false;
   noTouch = false;
   /** reply, then close (QUIT, protocol errors, CLIENT KILL of self) */

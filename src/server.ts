@@ -200,19 +200,28 @@ export class Server {
       this.pausedClients.add(c);
       return false;
     }
-    execute(c, argv, s);
-    if (c.replyMode !== 'on') this.applyReplyMode(c);
+    if (!c.replyOff && !c.skipThis && !c.skipNext) {
+      execute(c, argv, s);
+    } else {
+      this.executeQuietly(c, argv);
+    }
     return !c.closeAfterReply && !c.waiting;
   }
 
-  private applyReplyMode(c: Client): void {
-    // CLIENT REPLY OFF/SKIP: the replies of this command are discarded (set by the command itself
-    // for the next ones; see commands/client.ts)
-    if (c.replyMode === 'skip') {
-      c.take();
-      c.replyMode = 'on';
-    } else if (c.replyMode === 'off') {
-      c.take();
+  /**
+   * CLIENT REPLY OFF/SKIP: runs a command and drops its replies, keeping those of earlier commands
+   * in the batch. A CLIENT REPLY ON run while off keeps its +OK, as in Redis.
+   */
+  private executeQuietly(c: Client, argv: string[]): void {
+    const wasOff = c.replyOff;
+    const skip = c.skipThis;
+    c.skipThis = false;
+    const mark = c.mark();
+    execute(c, argv, this.state);
+    if (skip || (wasOff && c.replyOff)) c.truncate(mark);
+    if (c.skipNext) {
+      c.skipNext = false;
+      c.skipThis = true;
     }
   }
 

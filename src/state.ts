@@ -131,8 +131,12 @@ export class ServerState {
   /** CLIENT PAUSE: until when, and whether only writes are paused */
   pausedUntil = 0;
   pauseWritesOnly = false;
+  /** called by RESET for each facility's per-client state (MULTI, WATCH, pub/sub, tracking) */
+  readonly onReset: ((c: Client) => void)[] = [];
   /** called when a client disconnects (blocking, pub/sub and WATCH clean up here) */
   readonly onDisconnect: ((c: Client) => void)[] = [];
+  /** installed by blocking commands: CLIENT UNBLOCK; true if the client was blocked */
+  unblock: (c: Client, withError: boolean) => boolean = () => false;
   /** installed by the network layer: ends CLIENT PAUSE and resumes the paused clients */
   unpause: () => void = () => {};
   /** installed by the network layer: SHUTDOWN; returns an error message or null when shutting down */

@@ -14,3 +14,4 @@ import './server-latency';
 import './server-memory';
 import './debug';
 import './config';
+import './client';

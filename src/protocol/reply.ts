@@ -40,6 +40,24 @@ export class ReplyBuffer {
     return out;
   }
 
+  /** A position in the output, to drop what is written after it (CLIENT REPLY OFF/SKIP). */
+  mark(): number {
+    return this.chunks.length * 2 ** 32 + this.text.length;
+  }
+
+  truncate(mark: number): void {
+    const chunks = Math.floor(mark / 2 ** 32);
+    const text = mark % 2 ** 32;
+    if (this.chunks.length > chunks) {
+      // spilled since the mark: the text at the mark was pushed as chunk number `chunks`
+      const head = this.chunks[chunks];
+      this.chunks.length = chunks;
+      this.text = typeof head === 'string' ? head.slice(0, text) : '';
+    } else {
+      this.text = this.text.slice(0, text);
+    }
+  }
+
   raw(s: string): void {
     this.text += s;
   }
