@@ -15,3 +15,4 @@ import './server-memory';
 import './debug';
 import './config';
 import './client';
+import './command';
