@@ -2,8 +2,8 @@
  * CLIENT: ID, SETNAME, GETNAME, LIST, INFO, KILL, PAUSE, UNPAUSE, REPLY, SETINFO, NO-EVICT, NO-TOUCH,
  * GETREDIR, TRACKINGINFO, UNBLOCK, HELP.
  *
- * CLIENT LIST prints Redis 7's fields in its order (plus 7.2's lib-name/lib-ver, since SETINFO is
- * supported); the memory fields report what we can see of a Node socket (queued output bytes).
+ * CLIENT LIST prints Redis 7.0's fields in its order (SETINFO is accepted and stored, but 7.0's
+ * line has no lib-name/lib-ver fields, so neither does ours); the memory fields report what we can see of a Node socket (queued output bytes).
  */
 
 import { ERR_NOT_INT, ERR_SYNTAX, errArity, is, parseInteger } from '../args';
@@ -79,8 +79,7 @@ export function describeClient(c: Client): string {
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +
     `flags=${flags(c)} db=${c.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} ` +
     `argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=${omem} tot-mem=${16384 + qbuf + omem} ` +
-    `events=r${omem > 0 ? 'w' : ''} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp} ` +
-    `lib-name=${c.libName} lib-ver=${c.libVer}`
+    `events=r${omem > 0 ? 'w' : ''} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}`
   );
 }
 

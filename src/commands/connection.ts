@@ -20,6 +20,7 @@ register([
     keys: [0, 0, 0],
     categories: ['@connection'],
     docs: { summary: 'Returns the server\'s liveliness response.', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
+    tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
     handler(c, argv) {
       if (argv.length > 2) c.error("ERR wrong number of arguments for 'ping' command");
       else if (argv.length === 2) c.bulk(argv[1]!);

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { RunningServer } from '../src/server';
+import { startTestServer } from './helpers/server';
+import { RawSession } from './helpers/raw';
+import { closePair, connectPair, expectSame, type Pair } from './helpers/diff';
+import { oracleAvailable, redisCliAvailable, startOracle, type Oracle } from './helpers/oracle';
+
+let srv: RunningServer;
+beforeAll(async () => {
+  srv = await startTestServer();
+});
+afterAll(async () => {
+  await srv.close();
+});
+
+describe('COMMAND', () => {
+  it('counts and lists every registered command, subcommands included', async () => {
+    const s = await RawSession.connect(srv.port);
+    const count = await s.call('COMMAND', 'COUNT');
+    expect(count).toMatch(/^:\d+\r\n$/);
+    expect(Number(count.slice(1, -2))).toBeGreaterThan(20);
+    const list = await s.call('COMMAND', 'LIST');
+    expect(list).toContain('$3\r\nget\r\n');
+    expect(list).toContain('$15\r\ncommand|getkeys\r\n');
+    expect(await s.call('COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'echo')).toBe('*1\r\n$4\r\necho\r\n');
+    expect(await s.call('COMMAND', 'LIST', 'FILTERBY', 'MODULE', 'x')).toBe('*0\r\n');
+    expect(await s.call('COMMAND', 'LIST', 'FILTERBY', 'bogus', 'x')).toBe('-ERR syntax error\r\n');
+    s.close();
+  });
+
+  it('describes GET with a key spec, in RESP3 with sets', async () => {
+    const s = await RawSession.connect(srv.port);
+    await s.call('HELLO', '3');
+    const r = await s.call('COMMAND', 'INFO', 'get');
+    expect(r.startsWith('*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n~3\r\n+@read\r\n+@string\r\n+@fast\r\n')).toBe(true);
+    expect(r).toContain('%3\r\n$5\r\nflags\r\n~2\r\n+RO\r\n+access\r\n');
+    s.close();
+  });
+
+  it('extracts keys', async () => {
+    const s = await RawSession.connect(srv.port);
+    expect(await s.call('COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2')).toBe('*2\r\n$1\r\na\r\n$1\r\nb\r\n');
+    expect(await s.call('COMMAND', 'GETKEYS', 'nosuch', 'a')).toBe('-ERR Invalid command specified\r\n');
+    expect(await s.call('COMMAND', 'GETKEYS', 'get', 'a', 'b')).toBe('-ERR Invalid number of arguments specified for command\r\n');
+    expect(await s.call('COMMAND', 'GETKEYS', 'ping', 'x')).toBe('-ERR The command has no key arguments\r\n');
+    s.close();
+  });
+
+  it.skipIf(!redisCliAvailable)('works with redis-cli (which asks COMMAND DOCS)', async () => {
+    // async: the server runs in this process, a blocking spawn would deadlock it
+    const run = promisify(execFile);
+    const r = await run('redis-cli', ['-p', String(srv.port), 'set', 'cli-key', 'v']);
+    expect(r.stdout.trim()).toBe('OK');
+    const docs = await run('redis-cli', ['-p', String(srv.port), 'command', 'docs']);
+    expect(docs.stdout).toContain('summary');
+  });
+});
+
+describe.skipIf(!oracleAvailable)('COMMAND against Redis', () => {
+  let oracle: Oracle;
+  let pair: Pair;
+  beforeAll(async () => {
+    oracle = await startOracle();
+    pair = await connectPair(srv.port, oracle.port);
+  });
+  afterAll(async () => {
+    closePair(pair);
+    await oracle.close();
+  });
+
+  it('answers INFO, GETKEYS and errors byte for byte', async () => {
+    await expectSame(pair, [
+      ['COMMAND', 'INFO', 'get'],
+      ['COMMAND', 'INFO', 'mget'],
+      ['COMMAND', 'INFO', 'ping'],
+      ['COMMAND', 'INFO', 'nosuchcommand'],
+      ['COMMAND', 'INFO', 'config|get'],
+      ['COMMAND', 'GETKEYS', 'set', 'k', 'v'],
+      ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2'],
+      ['COMMAND', 'GETKEYS', 'get'],
+      ['COMMAND', 'GETKEYS', 'nosuch', 'x'],
+      ['COMMAND', 'GETKEYS', 'get', 'a', 'b'],
+      ['COMMAND', 'GETKEYS', 'ping', 'x'],
+      ['COMMAND', 'GETKEYSANDFLAGS', 'get', 'a'],
+      ['COMMAND', 'LIST', 'FILTERBY'],
+      ['COMMAND', 'HELP'],
+    ]);
+    // the client ids in HELLO's reply differ
+    await Promise.all([pair.ours.call('HELLO', '3'), pair.theirs.call('HELLO', '3')]);
+    await expectSame(pair, [
+      ['COMMAND', 'INFO', 'get', 'mget'],
+      ['COMMAND', 'INFO', 'nosuchcommand'],
+    ]);
+  });
+
+  it('differs from Redis on SET only in its hand-written key spec', async () => {
+    const [a, b] = await Promise.all([pair.ours.call('COMMAND', 'INFO', 'set'), pair.theirs.call('COMMAND', 'INFO', 'set')]);
+    const head = '*1\r\n*10\r\n$3\r\nset\r\n:-3\r\n';
+    expect(a.startsWith(head) && b.startsWith(head)).toBe(true);
+    // Redis's SET spec carries notes and variable_flags that a derived spec does not have
+    expect(b).toContain('variable_flags');
+    expect(a).not.toContain('variable_flags');
+  });
+});
