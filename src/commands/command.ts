@@ -59,11 +59,12 @@ function hasKeySpec(spec: CommandSpec): boolean {
 }
 
 function writeKeySpecs(c: Client, spec: CommandSpec): void {
+  // RESP3 sends the key specs and the subcommands as sets, as Redis does
   if (!hasKeySpec(spec)) {
-    c.array(0);
+    c.set(0);
     return;
   }
-  c.array(1);
+  c.set(1);
   c.map(3);
   c.bulk('flags');
   const kf = keyFlagsOf(spec);
@@ -125,9 +126,9 @@ function writeInfo(c: Client, spec: CommandSpec): void {
   writeKeySpecs(c, spec);
   const subs = spec.subcommands;
   if (subs === undefined) {
-    c.array(0);
+    c.set(0);
   } else {
-    c.array(subs.size);
+    c.set(subs.size);
     for (const sub of subs.values()) writeInfo(c, sub);
   }
 }
