@@ -100,6 +100,7 @@ async function blast(port: number, inputs: Buffer[], conns: number, deadline: nu
           s.on('data', () => {});
         });
       }
+      if (next >= inputs.length) break;
       const input = inputs[next++]!;
       sock.write(input);
       sent++;
