@@ -237,10 +237,12 @@ register([
         if (is(mode, 'on')) {
           c.replyOff = false;
           c.skipNext = false;
+          c.skipThis = false;
           c.ok();
         } else if (is(mode, 'off')) c.replyOff = true;
         else if (is(mode, 'skip')) {
-          if (!c.replyOff) c.skipNext = true;
+          // the server drops the replies of the next command it runs while skipThis is set
+          if (!c.replyOff) c.skipThis = true;
         } else c.error(ERR_SYNTAX);
       }),
       sub('setinfo', 4, [], 'Sets information specific to the client or connection.', (c, argv) => {
