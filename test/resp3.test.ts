@@ -122,6 +122,9 @@ describe.skipIf(!oracleAvailable)('connection commands against Redis', () => {
       ['CLIENT', 'UNBLOCK', '999999'],
       ['CLIENT', 'NO-EVICT', 'maybe'],
       ['CLIENT', 'PAUSE', 'abc'],
+      ['CLIENT', 'PAUSE', '-1'],
+      ['CLIENT', 'PAUSE', '10', 'BAD'],
+      ['CLIENT', 'KILL', 'MAXAGE', 'x'],
       ['CLIENT', 'LIST', 'TYPE', 'bogus'],
       ['CLIENT', 'NOSUCH'],
     ]);

@@ -150,7 +150,7 @@ function clientKill(c: Client, argv: string[], s: ServerState): void {
       else return c.error(ERR_SYNTAX);
     } else if (is(opt, 'maxage')) {
       maxAge = parseInteger(val);
-      if (maxAge === null) return c.error(ERR_NOT_INT);
+      if (maxAge === null) return c.error(ERR_SYNTAX);
     } else return c.error(ERR_SYNTAX);
   }
   let killed = 0;
@@ -215,11 +215,12 @@ register([
       sub('kill', -3, ['admin'], 'Terminates open connections.', clientKill),
       sub('pause', -3, ['admin'], 'Suspends commands processing.', (c, argv, s) => {
         const ms = parseInteger(argv[2]!);
-        if (ms === null || ms < 0) return c.error('ERR timeout is not an integer or out of range');
+        if (ms === null) return c.error('ERR timeout is not an integer or out of range');
+        if (ms < 0) return c.error('ERR timeout is negative');
         let writesOnly = false;
         if (argv.length === 4) {
           if (is(argv[3]!, 'write')) writesOnly = true;
-          else if (!is(argv[3]!, 'all')) return c.error(ERR_SYNTAX);
+          else if (!is(argv[3]!, 'all')) return c.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
         } else if (argv.length > 4) return c.error(ERR_SYNTAX);
         const until = Date.now() + ms;
         // while paused, the longer end and the stricter mode win, as in Redis
