@@ -73,6 +73,43 @@ describe.skipIf(!oracleAvailable)('client-query-buffer-limit (oracle)', () => {
   }, 20000);
 });
 
+describe('client-query-buffer-limit with many small args', () => {
+  // Redis 7.0 counts only unparsed bytes against the limit, so an unterminated multibulk of many
+  // small arguments (2.5MB in total) keeps the connection open (checked with the oracle).
+  const run = async (port: number): Promise<boolean> => {
+    const r = await RawSession.connect(port);
+    r.write('*1000000\r\n');
+    const chunk = Buffer.from('$3\r\nabc\r\n'.repeat(7000));
+    for (let i = 0; i < 40 && !r.closed; i++) {
+      r.write(chunk);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    await new Promise((res) => setTimeout(res, 300));
+    const closed = r.closed;
+    r.close();
+    return closed;
+  };
+  it('tredis keeps the connection open, and so does Redis', async () => {
+    const srv = await startTestServer({ 'client-query-buffer-limit': '1mb' });
+    try {
+      expect(await run(srv.port)).toBe(false);
+      const fresh = await RawSession.connect(srv.port);
+      expect(await fresh.call('PING')).toBe('+PONG\r\n');
+      fresh.close();
+    } finally {
+      await srv.close();
+    }
+    if (oracleAvailable) {
+      const oracle = await startOracle(['--client-query-buffer-limit', '1mb']);
+      try {
+        expect(await run(oracle.port)).toBe(false);
+      } finally {
+        await oracle.close();
+      }
+    }
+  }, 20000);
+});
+
 describe('maxclients', () => {
   let srv: Srv;
   beforeAll(async () => {
