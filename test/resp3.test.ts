@@ -55,6 +55,9 @@ describe('HELLO and RESP3', () => {
   it('authenticates with AUTH and HELLO AUTH (ioredis with a password)', async () => {
     const s = await RawSession.connect(secured.port);
     expect(await s.call('GET', 'k')).toBe('-NOAUTH Authentication required.\r\n');
+    expect(await s.call('HELLO', '3')).toBe(
+      '-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n',
+    );
     expect(await s.call('AUTH', 'wrong')).toBe('-WRONGPASS invalid username-password pair or user is disabled.\r\n');
     expect((await s.call('HELLO', '3', 'AUTH', 'default', 'sekret')).startsWith('%7\r\n')).toBe(true);
     expect(await s.call('GET', 'k')).toBe('_\r\n');

@@ -166,7 +166,7 @@ register([
       }
       if (auth !== null && !checkAuth(c, s, auth[0], auth[1])) return;
       if (!c.authenticated) {
-        return c.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+        return c.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
       }
       if (name !== null) c.name = name;
       if (ver !== 0) c.resp = ver;
