@@ -103,6 +103,23 @@ export function register(defs: CommandDef[]): void {
   }
 }
 
+/**
+ * rename-command (redis.conf): the command answers to `to` instead of `from`, or to nothing when `to`
+ * is empty. Returns Redis's error text or null. Dispatch only, and process-wide: meant for the
+ * tredis-server process, which runs one server.
+ */
+export function renameCommand(from: string, to: string): string | null {
+  const spec = dispatchTable.get(from.toLowerCase());
+  if (spec === undefined) return 'No such command in rename-command';
+  for (const [k, v] of dispatchTable) if (v === spec && k.toLowerCase() === from.toLowerCase()) dispatchTable.delete(k);
+  if (to !== '') {
+    if (dispatchTable.has(to.toLowerCase())) return 'Target command name already exists';
+    dispatchTable.set(to.toLowerCase(), spec);
+    dispatchTable.set(to.toUpperCase(), spec);
+  }
+  return null;
+}
+
 /** Looks a command up (argv[0] any case); for containers, the subcommand when argv[1] names one. */
 export function lookupCommand(argv: string[]): CommandSpec | undefined {
   const spec = dispatchTable.get(argv[0]!);

@@ -1,7 +1,11 @@
 /*
  * Logging in Redis's line format: `PID:ROLE DD Mon YYYY HH:MM:SS.mmm <level-char> message`, where
  * the level char is . (debug) - (verbose) * (notice) # (warning) and ROLE is M (master), S (replica),
- * C (child) or X (sentinel). Supervisors and scripts grep these lines, so the phrases matter.
+ * C (child, and the start-up lines before the server exists) or X (sentinel). Supervisors and scripts
+ * grep these lines, so the phrases matter.
+ *
+ * Like Redis, the log file is opened for each line (append) so that log rotation needs no signal;
+ * logging is rare and never on the command path.
  */
 
 import { appendFileSync } from 'node:fs';
@@ -35,6 +39,16 @@ export class Logger {
       `${process.pid}:${this.role} ${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
       `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)} ` +
       `${MARK[RANK[level]]} ${msg}\n`;
+    this.write(line);
+  }
+
+  /** A line logged from a signal handler, in Redis's format for those: `PID:signal-handler (unixtime) msg`. */
+  signal(msg: string): void {
+    if (!this.enabled) return;
+    this.write(`${process.pid}:signal-handler (${Math.floor(Date.now() / 1000)}) ${msg}\n`);
+  }
+
+  private write(line: string): void {
     if (this.file === '') process.stdout.write(line);
     else {
       try {

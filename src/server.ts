@@ -6,11 +6,13 @@
  * active expiry, stats sampling, idle timeouts, pause expiry) and a clean shutdown.
  */
 
+import { unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { Client } from './client';
 import { lookupCommand } from './command';
 import './commands';
-import { parseMemory, type Config } from './config/config';
+import { bindWordFor, listenHosts } from './config/bind';
+import { parseMemory, strerror, type Config } from './config/config';
 import { sampleMemory } from './commands/info';
 import { countError, execute } from './exec';
 import { latencyAddSampleIfNeeded } from './latency';
@@ -338,38 +340,150 @@ export class Server {
     st.lastSampleCommands = st.totalCommands;
   }
 
-  /** Stops listening, answers what is in flight, closes every connection. */
-  async close(): Promise<void> {
+  /**
+   * Stops listening (and the cron), sends every client what it has pending, then closes the
+   * connections: ended, not destroyed, so replies already written still reach the client. `clients:
+   * false` only stops listening and the cron (a rebind to new addresses keeps the connections).
+   */
+  async close(what: { clients?: boolean } = {}): Promise<void> {
     if (this.cron !== null) clearInterval(this.cron);
     this.cron = null;
-    const closing = this.servers.map((srv) => new Promise<void>((r) => srv.close(() => r())));
+    const servers = this.servers.splice(0);
+    if (what.clients === false) {
+      for (const srv of servers) srv.close();
+      return;
+    }
+    const closing = servers.map((srv) => new Promise<void>((r) => srv.close(() => r())));
     for (const c of this.state.clients.values()) {
       c.flush();
       c.closed = true;
-      c.socket?.destroy();
+      const socket = c.socket;
+      if (socket === null) continue;
+      socket.removeAllListeners('data');
+      closing.push(
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 1000);
+          timer.unref();
+          socket.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          socket.end();
+        }),
+      );
     }
     await Promise.all(closing);
   }
 }
 
-/** Starts a server in this process. The tests and embedders use this. */
+/**
+ * Starts a server in this process. The tests, embedders and tredis-server use this. It applies the
+ * config's loglevel/logfile, writes the pidfile when one is configured, rebinds when CONFIG SET
+ * changes port or bind, and installs SHUTDOWN (Redis's prepareForShutdown: save if asked or if save
+ * rules exist, remove the pidfile, close, then `onShutdown`).
+ */
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const state = new ServerState(opts.config);
   const log = state.log;
+  const cfg = state.config;
   if (opts.quiet) log.enabled = false;
-  log.level = state.config.get('loglevel') as LogLevel;
-  log.file = state.config.get('logfile');
-  state.config.onChange('loglevel', (v) => (log.level = v as LogLevel));
+  log.level = cfg.get('loglevel') as LogLevel;
+  log.file = cfg.get('logfile');
+  cfg.onChange('loglevel', (v) => (log.level = v as LogLevel));
   state.configFile = opts.configFile ?? '';
-  const server = new Server(state);
-  const hosts = opts.host !== undefined ? [opts.host] : state.config.get('bind').split(' ').filter(Boolean);
-  const port = await server.listen(opts.port ?? state.config.number('port'), hosts);
+  const hostsFor = (bind: string): string[] => (opts.host !== undefined ? [opts.host] : listenHosts(bind));
+  let server = new Server(state);
+  const port = await server.listen(opts.port ?? cfg.number('port'), hostsFor(cfg.get('bind')));
+  if (opts.port !== undefined) cfg.store(cfg.directive('port')!, String(port));
+  let bound = cfg.get('bind');
+
+  // CONFIG SET port/bind: listen on the new addresses first, then drop the old listeners (existing
+  // connections stay). Node binds asynchronously, so CONFIG SET answers before the outcome; a failure
+  // is logged and the old value restored, and the old listeners keep serving.
+  const rebind = (toPort: number, bind: string, undo: () => void): void => {
+    if (toPort === state.port && bind === bound) return;
+    const old = server;
+    if (toPort === 0) {
+      void old.close({ clients: false });
+      bound = bind;
+      return;
+    }
+    const unpauseOld = state.unpause;
+    const next = new Server(state);
+    const unpauseNext = state.unpause;
+    next.listen(toPort, hostsFor(bind)).then(
+      () => {
+        void old.close({ clients: false });
+        // clients paused by CLIENT PAUSE may be parked in either server
+        state.unpause = () => {
+          unpauseNext();
+          unpauseOld();
+        };
+        server = next;
+        bound = bind;
+      },
+      (err: NodeJS.ErrnoException & { address?: string }) => {
+        void next.close({ clients: false });
+        state.unpause = unpauseOld;
+        log.warning(`Warning: Could not create server TCP listening socket ${bindWordFor(bind, err.address)}:${toPort}: bind: ${strerror(err)}`);
+        log.warning(`Failed to change the listening address to port ${toPort}; keeping the previous one.`);
+        undo();
+      },
+    );
+  };
+  cfg.setApplier('port', (v, old) => {
+    rebind(Number(v), cfg.get('bind'), () => cfg.store(cfg.directive('port')!, old));
+    return null;
+  });
+  cfg.setApplier('bind', (v, old) => {
+    rebind(state.port, v, () => cfg.store(cfg.directive('bind')!, old));
+    return null;
+  });
+
+  const pidfile = cfg.get('pidfile');
+  let pidWritten = false;
+  if (pidfile !== '') {
+    try {
+      writeFileSync(pidfile, `${process.pid}\n`);
+      pidWritten = true;
+    } catch (err) {
+      log.warning(`Failed to write PID file: ${strerror(err)}`);
+    }
+  }
+
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => (closing ??= server.close());
+  let shuttingDown = false;
   state.shutdown = (how) => {
+    if (shuttingDown) return null;
     log.warning('User requested shutdown...');
-    if (how.save && !how.noSave) log.notice('Saving the final snapshot: nothing to save, persistence is not implemented yet.');
-    // reply to nothing more; close once the current batch has been handled
+    if (!how.noSave && (how.save || cfg.get('save') !== '')) {
+      log.notice('Saving the final RDB snapshot before exiting.');
+      const save = state.shutdownSave;
+      const err = save === null ? null : save();
+      if (save === null) log.warning('Nothing saved: tredis cannot write RDB snapshots yet.');
+      else if (err === null) log.notice('DB saved on disk');
+      else {
+        log.warning(`Error trying to save the DB, can't exit. (${err})`);
+        if (!how.force) {
+          log.warning('Errors trying to shut down the server. Check the logs for more information.');
+          return 'ERR Errors trying to SHUTDOWN. Check logs.';
+        }
+      }
+    }
+    if (pidWritten) {
+      log.notice('Removing the pid file.');
+      try {
+        unlinkSync(pidfile);
+      } catch {
+        // already gone
+      }
+    }
+    shuttingDown = true;
+    // nothing more is answered; connections close once the current batch has been handled
     setImmediate(() => {
       void close().then(() => {
         log.warning('Redis is now ready to exit, bye bye...');
@@ -381,7 +495,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   return {
     state,
     port,
-    host: hosts[0]!.replace(/^-/, ''),
+    host: (hostsFor(cfg.get('bind'))[0] ?? '127.0.0.1').replace(/^-/, ''),
     close,
   };
 }

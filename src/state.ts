@@ -142,6 +142,11 @@ export class ServerState {
   /** installed by the network layer: SHUTDOWN; returns an error message or null when shutting down */
   shutdown: (opts: { save?: boolean; noSave?: boolean; now?: boolean; force?: boolean }) => string | null = () =>
     'ERR shutdown is not available';
+  /**
+   * installed by persistence (RDB): saves the dataset for SHUTDOWN (and the signals); returns an
+   * error message or null. While null, shutdown logs that nothing could be saved and goes on.
+   */
+  shutdownSave: (() => string | null) | null = null;
 
   constructor(config = new Config()) {
     this.config = config;

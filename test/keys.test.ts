@@ -140,19 +140,6 @@ describe('generic keyspace commands', () => {
 
   it('OBJECT FREQ / IDLETIME / REFCOUNT follow the eviction policy', async () => {
     const config = srv.state.config;
-    // the eviction module declares these directives; declare them here if it has not yet
-    if (config.directive('maxmemory-policy') === undefined) {
-      config.directives.set('maxmemory-policy', {
-        name: 'maxmemory-policy',
-        type: 'enum',
-        default: 'noeviction',
-        values: ['volatile-lru', 'allkeys-lru', 'volatile-lfu', 'allkeys-lfu', 'volatile-random', 'allkeys-random', 'volatile-ttl', 'noeviction'],
-      });
-    }
-    if (config.directive('maxmemory') === undefined) {
-      config.directives.set('maxmemory', { name: 'maxmemory', type: 'memory', default: '0', min: 0, max: 9223372036854775807 });
-      config.set('maxmemory', '0');
-    }
     await r.set('k', '5');
     try {
       config.set('maxmemory-policy', 'allkeys-lfu');

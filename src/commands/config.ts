@@ -1,14 +1,16 @@
 /*
  * CONFIG (GET, SET, RESETSTAT, REWRITE, HELP) and SHUTDOWN.
  *
- * CONFIG SET validates every pair before storing any, so a failing pair leaves nothing changed (Redis
- * applies and rolls back; with validation up front there is nothing to roll back).
+ * CONFIG GET takes several patterns; a name without glob characters is looked up directly (so hidden
+ * directives answer too) and listed under the spelling the client used; patterns match every name and
+ * alias, case-insensitively. Redis lists matches in its hash table's order, which changes from process
+ * to process; tredis lists them in table order. The semantics of CONFIG SET (all or nothing, Redis's
+ * error for the first bad pair) live in Config.setFromCommand.
  */
 
-import { ERR_SYNTAX, errArity, is } from '../args';
+import { ERR_SYNTAX, is } from '../args';
 import type { Client } from '../client';
-import { register } from '../command';
-import { ConfigError, type Directive } from '../config/config';
+import { register, type CommandDef } from '../command';
 import { rewriteConfigFile } from '../config/file';
 import { globMatch } from '../keyspace/glob';
 import type { ServerState } from '../state';
@@ -24,51 +26,45 @@ const HELP = [
   'REWRITE',
   '    Rewrite the configuration file.',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 function configGet(c: Client, argv: string[], s: ServerState): void {
   const cfg = s.config;
-  const out = new Map<string, string>();
+  // lowercased name -> [name as listed, value]
+  const out = new Map<string, [string, string]>();
   for (let i = 2; i < argv.length; i++) {
-    const pattern = argv[i]!.toLowerCase();
+    const pattern = argv[i]!;
     if (!/[*?[]/.test(pattern)) {
-      if (cfg.directive(pattern) !== undefined && !out.has(pattern)) out.set(pattern, cfg.get(pattern));
+      const key = pattern.toLowerCase();
+      const e = cfg.entry(pattern);
+      if (e !== undefined && !out.has(key)) out.set(key, [pattern, cfg.get(e.d.name)]);
       continue;
     }
-    for (const name of cfg.names()) {
-      if (!out.has(name) && globMatch(pattern, name, true)) out.set(name, cfg.get(name));
+    for (const e of cfg.allEntries()) {
+      if (e.d.hidden || out.has(e.name)) continue;
+      if (globMatch(pattern, e.name, true)) out.set(e.name, [e.name, cfg.get(e.d.name)]);
     }
   }
   c.map(out.size);
-  for (const [k, v] of out) {
-    c.bulk(k);
-    c.bulk(v);
+  for (const [name, value] of out.values()) {
+    c.bulk(name);
+    c.bulk(value);
   }
 }
 
+/** Loopback or a unix socket, as Redis's islocalClient (enable-protected-configs local). */
+function isLocal(c: Client): boolean {
+  const a = c.socket?.remoteAddress;
+  if (a === undefined) return true;
+  return a.startsWith('127.') || a.startsWith('::ffff:127.') || a === '::1';
+}
+
 function configSet(c: Client, argv: string[], s: ServerState): void {
-  if (argv.length % 2 !== 0) return c.error(errArity('config|set'));
-  const cfg = s.config;
-  const pending: [Directive, string][] = [];
-  const seen = new Set<string>();
-  for (let i = 2; i < argv.length; i += 2) {
-    const name = argv[i]!;
-    const d = cfg.directive(name);
-    if (d === undefined) return c.error(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
-    const fail = (reason: string): void =>
-      c.error(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
-    if (d.immutable) return fail("can't set immutable config");
-    if (seen.has(d.name)) return fail('duplicate parameter');
-    seen.add(d.name);
-    try {
-      pending.push([d, cfg.normalize(d, argv[i + 1]!)]);
-    } catch (err) {
-      if (err instanceof ConfigError) return fail(err.message);
-      throw err;
-    }
-  }
-  for (const [d, v] of pending) cfg.store(d, v);
+  if (argv.length % 2 !== 0) return c.error(ERR_SYNTAX);
+  const mode = s.config.get('enable-protected-configs');
+  const err = s.config.setFromCommand(argv.slice(2), mode === 'yes' || (mode === 'local' && isLocal(c)));
+  if (err !== null) return c.error('ERR ' + err);
   c.ok();
 }
 
@@ -80,25 +76,51 @@ function configRewrite(c: Client, _argv: string[], s: ServerState): void {
     s.log.warning(`CONFIG REWRITE failed: ${(err as Error).message}`);
     return c.error(`ERR Rewriting config file: ${(err as Error).message}`);
   }
-  s.log.notice('CONFIG REWRITE executed with success.');
+  s.log.warning('CONFIG REWRITE executed with success.');
   c.ok();
 }
 
-const sub = (
+const ADMIN = ['admin', 'noscript', 'loading', 'stale'];
+
+function sub(
   name: string,
   arity: number,
   flags: string[],
-  summary: string,
+  docs: { summary: string; since: string; complexity: string; args?: string },
   handler: (c: Client, argv: string[], s: ServerState) => void,
-) => ({
-  name: `config|${name}`,
-  arity,
-  flags,
-  keys: [0, 0, 0] as const,
-  categories: [],
-  docs: { summary, since: '2.0.0', group: 'server' },
-  handler,
-});
+  tips?: string[],
+): CommandDef {
+  return {
+    name: `config|${name}`,
+    arity,
+    flags,
+    keys: [0, 0, 0],
+    categories: [],
+    docs: { ...docs, group: 'server' },
+    ...(tips !== undefined ? { tips } : {}),
+    handler,
+  };
+}
+
+/** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: flags in any order; ABORT alone. */
+function shutdown(c: Client, argv: string[], s: ServerState): void {
+  const how: { save?: boolean; noSave?: boolean; now?: boolean; force?: boolean } = {};
+  let abort = false;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (is(a, 'nosave')) how.noSave = true;
+    else if (is(a, 'save')) how.save = true;
+    else if (is(a, 'now')) how.now = true;
+    else if (is(a, 'force')) how.force = true;
+    else if (is(a, 'abort')) abort = true;
+    else return c.error(ERR_SYNTAX);
+  }
+  if ((abort && (how.save || how.noSave || how.now || how.force)) || (how.save && how.noSave)) return c.error(ERR_SYNTAX);
+  // tredis shuts down at once (no replicas to wait for), so there is never one in progress
+  if (abort) return c.error('ERR No shutdown in progress.');
+  const err = s.shutdown(how);
+  if (err !== null) c.error(err);
+}
 
 register([
   {
@@ -107,19 +129,32 @@ register([
     flags: [],
     keys: [0, 0, 0],
     categories: [],
-    docs: { summary: 'A container for server configuration commands.', since: '2.0.0', group: 'server' },
-    handler(c, argv) {
-      c.error(errArity(argv[0]!.toLowerCase()));
+    docs: { summary: 'A container for server configuration commands.', since: '2.0.0', group: 'server', complexity: 'Depends on subcommand.' },
+    handler() {
+      // dispatch resolves the subcommand (or answers the unknown-subcommand error) before this runs
     },
     subcommands: [
-      sub('get', -3, ['admin', 'noscript', 'loading', 'stale'], 'Returns the effective values of configuration parameters.', configGet),
-      sub('set', -4, ['admin', 'noscript', 'loading', 'stale'], 'Sets configuration parameters in-flight.', configSet),
-      sub('resetstat', 2, ['admin', 'noscript', 'loading', 'stale'], 'Resets the server\'s statistics.', (c, _a, s) => {
+      sub(
+        'get',
+        -3,
+        ADMIN,
+        { summary: 'Returns the values of configuration parameters.', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided', args: 'parameter [parameter ...]' },
+        configGet,
+      ),
+      sub(
+        'set',
+        -4,
+        ADMIN,
+        { summary: 'Sets configuration parameters in-flight.', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided', args: 'parameter value [parameter value ...]' },
+        configSet,
+        ['request_policy:all_nodes', 'response_policy:all_succeeded'],
+      ),
+      sub('resetstat', 2, ADMIN, { summary: "Resets the server's statistics.", since: '2.0.0', complexity: 'O(1)' }, (c, _a, s) => {
         s.stats.reset();
         c.ok();
       }),
-      sub('rewrite', 2, ['admin', 'noscript', 'loading', 'stale'], 'Persists the effective configuration to file.', configRewrite),
-      sub('help', 2, ['loading', 'stale'], 'Returns helpful text about the different subcommands.', (c) => {
+      sub('rewrite', 2, ADMIN, { summary: 'Persists the effective configuration to file.', since: '2.8.0', complexity: 'O(1)' }, configRewrite),
+      sub('help', 2, ['loading', 'stale'], { summary: 'Returns helpful text about the different subcommands.', since: '5.0.0', complexity: 'O(1)' }, (c) => {
         c.array(HELP.length);
         for (const line of HELP) c.simple(line);
       }),
@@ -128,26 +163,16 @@ register([
   {
     name: 'shutdown',
     arity: -1,
-    flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'sentinel', 'allow_busy'],
+    flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'],
     keys: [0, 0, 0],
     categories: [],
-    docs: { summary: 'Synchronously saves the database(s) to disk and shuts down the Redis server.', since: '1.0.0', group: 'server' },
-    handler(c, argv, s) {
-      const how: { save?: boolean; noSave?: boolean; now?: boolean; force?: boolean } = {};
-      let abort = false;
-      for (let i = 1; i < argv.length; i++) {
-        const a = argv[i]!;
-        if (is(a, 'nosave')) how.noSave = true;
-        else if (is(a, 'save')) how.save = true;
-        else if (is(a, 'now')) how.now = true;
-        else if (is(a, 'force')) how.force = true;
-        else if (is(a, 'abort')) abort = true;
-        else return c.error(ERR_SYNTAX);
-      }
-      if ((abort && argv.length > 2) || (how.save && how.noSave)) return c.error(ERR_SYNTAX);
-      if (abort) return c.error('ERR No shutdown in progress.');
-      const err = s.shutdown(how);
-      if (err !== null) c.error(err);
+    docs: {
+      summary: 'Synchronously saves the database(s) to disk and shuts down the Redis server.',
+      since: '1.0.0',
+      group: 'server',
+      complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)',
+      args: '[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]',
     },
+    handler: shutdown,
   },
 ]);

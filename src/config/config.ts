@@ -1,57 +1,128 @@
 /*
- * Server configuration: the live value of every directive (the table is in directives.ts), with
- * Redis's validation and error messages, the renderings CONFIG GET shows, and change listeners.
- * File parsing and CONFIG REWRITE are in file.ts.
+ * Server configuration: the live value of every directive (the table is in directives.ts, the value
+ * rules in values.ts), CONFIG SET's all-or-nothing semantics, and change listeners.
  *
  * Values are kept as the canonical strings CONFIG GET prints (memory as bytes, `save` as
- * "3600 1 300 100 60 10000"), so GET, REWRITE and change listeners all see one form; hot settings are
+ * "3600 1 300 100 60 10000"), so GET, REWRITE and listeners all see one form; hot settings are
  * cached by their readers through onChange.
+ *
+ * As in Redis 7.0, a directive's alias is a name of its own (slaveof next to replicaof): CONFIG GET
+ * patterns list both, and CONFIG SET errors name the one the client used.
+ *
+ * Setting a value has two steps, as in Redis: parse-and-store (validation; nothing is changed when any
+ * pair fails), then "apply" for the values that changed (side effects that may fail, such as binding
+ * a new port; a failure restores every old value). Listeners run only once everything succeeded.
  */
 
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DIRECTIVES } from './directives';
+import { DIRECTIVES, TLS_APPLY, type Directive, type DirectiveType } from './directives';
+import {
+  ConfigError,
+  normalizeBind,
+  normalizeEnum,
+  normalizeFlags,
+  normalizeKeyspaceEvents,
+  normalizeNumber,
+  normalizeOomValues,
+  normalizeOutputBufferLimit,
+  normalizePercentiles,
+  normalizeReplicaof,
+  normalizeSave,
+} from './values';
 
-export type DirectiveType = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'special';
+export { ConfigError };
+export type { Directive, DirectiveType };
 
-export interface Directive {
-  name: string;
-  aliases?: string[];
-  type: DirectiveType;
-  default: string;
-  min?: number;
-  max?: number;
-  values?: string[];
-  /** cannot be changed with CONFIG SET */
-  immutable?: boolean;
-  /** accepted and shown, but has no effect in a Node process */
-  noEffect?: boolean;
+/** State shared by the lines of one config load (a file, its includes and the command line). */
+export interface LoadContext {
+  /** the first `save` line replaces the defaults; later ones add rules */
+  saveLoaded: boolean;
 }
 
-/** A rejected value; the message is the reason Redis gives (after its "- " in CONFIG SET errors). */
-export class ConfigError extends Error {}
+/** A name CONFIG GET/SET know: a directive's own name or its alias. */
+export interface ConfigEntry {
+  name: string;
+  d: Directive;
+}
 
-const KEYSPACE_EVENT_CHARS = 'g$lshzxetdmn';
-const OBUF_CLASSES = ['normal', 'slave', 'pubsub'];
+/**
+ * A side effect of a changed value, run by CONFIG SET after every value is stored; returns Redis's
+ * error text to make the whole CONFIG SET fail (and be rolled back), or null.
+ */
+export type Applier = (value: string, old: string) => string | null;
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  ENOTDIR: 'Not a directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+  EISDIR: 'Is a directory',
+  EROFS: 'Read-only file system',
+  ENOSPC: 'No space left on device',
+  EADDRINUSE: 'Address already in use',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
+};
+
+/** C's strerror for a Node error. */
+export function strerror(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return ERRNO_TEXT[code] ?? (err as Error).message;
+}
+
+const TLS_ERROR = 'Unable to update TLS configuration. Check server logs.';
 
 export class Config {
+  /** every name and alias (lowercase) to its directive */
   readonly directives = new Map<string, Directive>();
+  private readonly entries = new Map<string, ConfigEntry>();
+  private readonly ordered: ConfigEntry[] = [];
   private readonly values = new Map<string, string>();
   private readonly defaults = new Map<string, string>();
   private readonly listeners = new Map<string, ((value: string) => void)[]>();
+  private readonly appliers = new Map<string, Applier>();
 
   constructor() {
     for (const d of DIRECTIVES) {
-      this.directives.set(d.name, d);
-      for (const a of d.aliases ?? []) this.directives.set(a, d);
+      for (const name of d.alias === undefined ? [d.name] : [d.name, d.alias]) {
+        const e = { name, d };
+        this.entries.set(name, e);
+        this.ordered.push(e);
+        this.directives.set(name, d);
+      }
       const v = d.name === 'dir' ? process.cwd() : d.default;
       this.values.set(d.name, v);
-      this.defaults.set(d.name, v);
+      this.defaults.set(d.name, d.name === 'dir' ? '' : v);
+    }
+    this.appliers.set('tls-port', () => TLS_ERROR);
+    for (const name of TLS_APPLY) {
+      this.appliers.set(name, () =>
+        this.get('tls-port') !== '0' || this.bool('tls-replication') || this.bool('tls-cluster') ? TLS_ERROR : null,
+      );
     }
   }
 
-  /** The canonical directive for a name or alias (case-insensitive). */
+  /** The directive for a name or alias (case-insensitive). */
   directive(name: string): Directive | undefined {
     return this.directives.get(name.toLowerCase());
+  }
+
+  /** The entry (name as CONFIG GET lists it, and its directive) for a name or alias. */
+  entry(name: string): ConfigEntry | undefined {
+    return this.entries.get(name.toLowerCase());
+  }
+
+  /** Every name CONFIG GET may list (names and aliases), in table order. */
+  names(): string[] {
+    return this.ordered.map((e) => e.name);
+  }
+
+  /** Every entry in table order. */
+  allEntries(): readonly ConfigEntry[] {
+    return this.ordered;
   }
 
   /** The value as CONFIG GET shows it. */
@@ -69,138 +140,103 @@ export class Config {
     return this.get(name) === 'yes';
   }
 
-  /** True when the value differs from the default (CONFIG REWRITE writes only those). */
+  /** The built-in default's canonical form ('' for dir: Redis has none). */
+  defaultOf(name: string): string {
+    return this.defaults.get(this.directive(name)!.name)!;
+  }
+
+  /** True when the value is the built-in default. */
   isDefault(name: string): boolean {
     const d = this.directive(name)!;
     return this.values.get(d.name) === this.defaults.get(d.name);
   }
 
-  /** Validates a value and returns its canonical form; throws ConfigError with Redis's reason. */
-  normalize(d: Directive, value: string): string {
+  /**
+   * Parses a directive's arguments as redis.conf and CONFIG SET do and returns the canonical value;
+   * throws ConfigError with Redis's reason. `ctx` is given while loading a config file.
+   */
+  parse(d: Directive, args: string[], ctx?: LoadContext): string {
+    if (!d.multiArg && args.length !== 1) throw new ConfigError('wrong number of arguments');
+    const v = args[0] ?? '';
+    let out: string;
     switch (d.type) {
-      case 'int':
-      case 'memory': {
-        const n = d.type === 'memory' ? parseMemory(value) : parseIntStrict(value);
-        if (n === null) {
-          throw new ConfigError(d.type === 'memory' ? 'argument must be a memory value' : "argument couldn't be parsed into an integer");
-        }
-        if ((d.min !== undefined && n < d.min) || (d.max !== undefined && n > d.max)) {
-          throw new ConfigError(`argument must be between ${fmtBound(d.min!)} and ${fmtBound(d.max!)} inclusive`);
-        }
-        return String(n);
-      }
       case 'bool': {
-        const l = value.toLowerCase();
+        const l = v.toLowerCase();
         if (l !== 'yes' && l !== 'no') throw new ConfigError("argument must be 'yes' or 'no'");
-        return l;
-      }
-      case 'enum': {
-        const l = value.toLowerCase();
-        if (!d.values!.includes(l)) throw new ConfigError(`argument(s) must be one of the following: ${d.values!.join(', ')}`);
-        return l;
+        out = l;
+        break;
       }
       case 'string':
-        return value;
+        out = v;
+        break;
+      case 'enum':
+        out = normalizeEnum(d, v);
+        break;
+      case 'flags':
+        out = normalizeFlags(d, args);
+        break;
+      case 'number':
+        out = normalizeNumber(d, v);
+        break;
       case 'special':
-        return this.normalizeSpecial(d.name, value);
+        out = this.parseSpecial(d, args, ctx);
+        break;
     }
+    const err = d.validate?.(out);
+    if (err != null) throw new ConfigError(err);
+    return out;
   }
 
-  private normalizeSpecial(name: string, value: string): string {
-    const words = value.split(' ').filter((w) => w.length !== 0);
-    switch (name) {
+  private parseSpecial(d: Directive, args: string[], ctx?: LoadContext): string {
+    switch (d.name) {
       case 'save': {
-        if (words.length % 2 !== 0) throw new ConfigError('Invalid save parameters');
-        for (const w of words) if (parseIntStrict(w) === null || Number(w) < 0) throw new ConfigError('Invalid save parameters');
-        return words.join(' ');
+        let reset = true;
+        if (ctx !== undefined) {
+          reset = !ctx.saveLoaded;
+          ctx.saveLoaded = true;
+        }
+        return normalizeSave(args, this.get('save'), reset);
       }
-      case 'bind':
-        if (words.length > 16) throw new ConfigError('Too many bind addresses specified.');
-        return words.join(' ');
       case 'client-output-buffer-limit':
-        return this.normalizeObuf(words);
-      case 'oom-score-adj-values': {
-        if (words.length !== 3) throw new ConfigError('Invalid oom-score-adj-values');
-        for (const w of words) {
-          const n = parseIntStrict(w);
-          if (n === null || n < -2000 || n > 2000) throw new ConfigError('Invalid oom-score-adj-values');
-        }
-        return words.join(' ');
-      }
+        return normalizeOutputBufferLimit(args, this.get('client-output-buffer-limit'));
+      case 'oom-score-adj-values':
+        return normalizeOomValues(args);
       case 'notify-keyspace-events':
-        return normalizeKeyspaceEvents(value);
+        return normalizeKeyspaceEvents(args);
+      case 'bind':
+        return normalizeBind(args);
       case 'replicaof':
-        if (words.length === 0) return '';
-        if (words.length !== 2) throw new ConfigError('wrong number of arguments');
-        if (words[0]!.toLowerCase() === 'no' && words[1]!.toLowerCase() === 'one') return '';
-        if (parseIntStrict(words[1]!) === null) throw new ConfigError('Invalid master port');
-        return words.join(' ');
+        return normalizeReplicaof(args);
+      case 'latency-tracking-info-percentiles':
+        return normalizePercentiles(args);
       case 'dir':
-        return path.resolve(this.values.get('dir') ?? process.cwd(), value);
-      case 'latency-tracking-info-percentiles': {
-        for (const w of words) {
-          const n = Number(w);
-          if (!/^[0-9.]+$/.test(w) || !Number.isFinite(n) || n < 0 || n > 100) {
-            throw new ConfigError('latency-tracking-info-percentiles should be between 0 and 100');
-          }
-        }
-        return words.map((w) => String(Number(w))).join(' ');
-      }
-      case 'unixsocketperm': {
-        if (!/^[0-7]+$/.test(value) || parseInt(value, 8) > 0o777) throw new ConfigError('Invalid socket file permissions');
-        return String(parseInt(value, 8).toString(8)).replace(/^0+(?=.)/, '');
-      }
-      case 'shutdown-on-sigint':
-      case 'shutdown-on-sigterm': {
-        const allowed = ['default', 'save', 'nosave', 'now', 'force'];
-        const flags = words.map((w) => w.toLowerCase());
-        if (flags.length === 0 || flags.some((f) => !allowed.includes(f))) {
-          throw new ConfigError('argument(s) must be one of the following: default, save, nosave, now, force');
-        }
-        if (flags.includes('save') && flags.includes('nosave')) throw new ConfigError("'save' and 'nosave' are mutually exclusive");
-        return allowed.filter((a) => flags.includes(a)).join(' ');
-      }
-      case 'list-max-listpack-size': {
-        const n = parseIntStrict(value);
-        if (n === null) throw new ConfigError("argument couldn't be parsed into an integer");
-        return String(n);
-      }
+        return resolveDir(this.get('dir'), args[0]!);
       default:
-        return value;
+        throw new ConfigError(`no parser for ${d.name}`);
     }
   }
 
-  private normalizeObuf(words: string[]): string {
-    if (words.length % 4 !== 0 || words.length === 0) throw new ConfigError('Wrong number of arguments in buffer limit configuration.');
-    const current = (this.values.get('client-output-buffer-limit') ?? '').split(' ');
-    const table = new Map<string, string[]>();
-    for (let i = 0; i + 3 < current.length; i += 4) table.set(current[i]!, current.slice(i + 1, i + 4));
-    for (let i = 0; i < words.length; i += 4) {
-      let cls = words[i]!.toLowerCase();
-      if (cls === 'replica') cls = 'slave';
-      if (!OBUF_CLASSES.includes(cls)) throw new ConfigError('Invalid client class specified in buffer limit configuration.');
-      const hard = parseMemory(words[i + 1]!);
-      const soft = parseMemory(words[i + 2]!);
-      const secs = parseIntStrict(words[i + 3]!);
-      if (hard === null || soft === null || secs === null || hard < 0 || soft < 0 || secs < 0) {
-        throw new ConfigError('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
-      }
-      table.set(cls, [String(hard), String(soft), String(secs)]);
-    }
-    return OBUF_CLASSES.map((c) => [c, ...(table.get(c) ?? ['0', '0', '0'])].join(' ')).join(' ');
+  /** Validates a value given as one string (CONFIG SET splits multi-argument values on spaces). */
+  normalize(d: Directive, value: string): string {
+    return this.parse(d, d.multiArg ? value.split(' ') : [value]);
   }
 
-  /** Validates and stores a value; throws ConfigError with the reason Redis gives. */
+  /** Validates and stores a value (ignores immutability: for start-up and embedders). */
   set(name: string, value: string): void {
     const d = this.directive(name);
     if (d === undefined) throw new ConfigError(`Unknown option or number of arguments for CONFIG SET - '${name}'`);
     this.store(d, this.normalize(d, value));
   }
 
-  /** Stores an already normalized value and tells the listeners. */
+  /** Stores an already canonical value and tells the listeners if it changed. */
   store(d: Directive, value: string): void {
+    const old = this.values.get(d.name);
     this.values.set(d.name, value);
-    for (const fn of this.listeners.get(d.name) ?? []) fn(value);
+    if (old !== value) this.notify(d.name, value);
+  }
+
+  private notify(name: string, value: string): void {
+    for (const fn of this.listeners.get(name) ?? []) fn(value);
   }
 
   onChange(name: string, fn: (value: string) => void): void {
@@ -210,45 +246,83 @@ export class Config {
     this.listeners.set(d.name, list);
   }
 
-  /** Every name CONFIG GET may list (canonical names and aliases), in table order. */
-  names(): string[] {
-    return [...this.directives.keys()];
+  /** Installs the side effect CONFIG SET runs when this directive changes (replaces any previous). */
+  setApplier(name: string, fn: Applier): void {
+    this.appliers.set(this.directive(name)!.name, fn);
+  }
+
+  /**
+   * CONFIG SET name value [name value ...]: all or nothing. Returns null on success, or the error
+   * reply's text without the "ERR " prefix.
+   */
+  setFromCommand(pairs: string[], allowProtected: boolean): string | null {
+    const found: ConfigEntry[] = [];
+    for (let i = 0; i < pairs.length; i += 2) {
+      const name = pairs[i]!;
+      const e = this.entry(name);
+      if (e === undefined) return `Unknown option or number of arguments for CONFIG SET - '${name}'`;
+      const fail = (why: string): string => `CONFIG SET failed (possibly related to argument '${name}') - ${why}`;
+      if (e.d.immutable) return fail("can't set immutable config");
+      if (e.d.protected && !allowProtected) return fail("can't set protected config");
+      if (found.includes(e)) return fail('duplicate parameter');
+      found.push(e);
+    }
+    const parsed: string[] = [];
+    for (let i = 0; i < found.length; i++) {
+      try {
+        parsed.push(this.normalize(found[i]!.d, pairs[i * 2 + 1]!));
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        return `CONFIG SET failed (possibly related to argument '${found[i]!.name}') - ${err.message}`;
+      }
+    }
+    const old = found.map((e) => this.values.get(e.d.name)!);
+    const changed: number[] = [];
+    for (let i = 0; i < found.length; i++) {
+      const d = found[i]!.d;
+      let v = parsed[i]!;
+      if (v === this.values.get(d.name)) continue;
+      // Redis's apply steps for these adjust the value rather than fail
+      if (d.name === 'hz') v = String(Math.min(Math.max(Number(v), 1), 500));
+      if (d.name === 'repl-backlog-size' && BigInt(v) < 16384n) v = '16384';
+      this.values.set(d.name, v);
+      changed.push(i);
+    }
+    const applied: { fn: Applier; i: number }[] = [];
+    for (const i of changed) {
+      const fn = this.appliers.get(found[i]!.d.name);
+      if (fn === undefined || applied.some((a) => a.fn === fn)) continue;
+      applied.push({ fn, i });
+      const err = fn(this.values.get(found[i]!.d.name)!, old[i]!);
+      if (err !== null) {
+        const failed = found.map((e) => this.values.get(e.d.name)!);
+        for (let j = 0; j < found.length; j++) this.values.set(found[j]!.d.name, old[j]!);
+        for (const a of applied) a.fn(old[a.i]!, failed[a.i]!);
+        return `CONFIG SET failed (possibly related to argument '${found[i]!.name}') - ${err}`;
+      }
+    }
+    for (const i of changed) this.notify(found[i]!.d.name, this.values.get(found[i]!.d.name)!);
+    return null;
   }
 }
 
-function fmtBound(n: number): string {
-  if (n >= 9223372036854775807) return '9223372036854775807';
-  if (n <= -9223372036854775807) return '-9223372036854775808';
-  return String(n);
+/** `dir`: Redis chdir()s and reports getcwd(); here the directory is checked and kept as its real path. */
+function resolveDir(current: string, value: string): string {
+  const target = path.resolve(current, value);
+  try {
+    if (value === '') throw Object.assign(new Error('empty'), { code: 'ENOENT' });
+    if (!statSync(target).isDirectory()) throw Object.assign(new Error('not a dir'), { code: 'ENOTDIR' });
+    return realpathSync(target);
+  } catch (err) {
+    throw new ConfigError(strerror(err));
+  }
 }
 
-/** A decimal integer as Redis's string2ll reads a config value (sign, digits, nothing else). */
-function parseIntStrict(s: string): number | null {
-  return /^-?\d+$/.test(s) ? Number(s) : null;
-}
-
-/** Parses a memory amount as Redis's memtoull: digits with an optional unit (k, kb, m, mb, g, gb). */
+/** Parses a memory amount (digits with an optional k/kb/m/mb/g/gb unit) as a number; null if malformed. */
 export function parseMemory(s: string): number | null {
   const m = /^(-?\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(s);
   if (m === null) return null;
   const unit = (m[2] ?? '').toLowerCase();
   const mult: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3 };
   return Number(m[1]) * mult[unit]!;
-}
-
-/** Validates notify-keyspace-events flags and renders them as Redis does. */
-function normalizeKeyspaceEvents(value: string): string {
-  const flags = new Set<string>();
-  for (const ch of value) {
-    if (ch === 'A') for (const c of 'g$lshzxetd') flags.add(c);
-    else if (ch === 'K' || ch === 'E' || KEYSPACE_EVENT_CHARS.includes(ch)) flags.add(ch);
-    else throw new ConfigError('Invalid event class character. Use \'Ag$lshzxeKEtmdn\'.');
-  }
-  const all = [...'g$lshzxetd'].every((c) => flags.has(c));
-  let out = all ? 'A' : [...'g$lshzxetd'].filter((c) => flags.has(c)).join('');
-  if (flags.has('m')) out += 'm';
-  if (flags.has('n')) out += 'n';
-  if (flags.has('K')) out += 'K';
-  if (flags.has('E')) out += 'E';
-  return out;
 }
