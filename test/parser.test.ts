@@ -108,4 +108,19 @@ describe('inline argument splitting', () => {
     expect(split('"\\xzz"')).toEqual(['xzz']);
     expect(split("'a")).toBeNull();
   });
+
+  it('rejects lengths with leading zeros or "-0", as string2ll does', () => {
+    expect(feedAll(parser(), ['*01\r\n']).err).toBe('Protocol error: invalid multibulk length');
+    expect(feedAll(parser(), ['*-0\r\n']).err).toBe('Protocol error: invalid multibulk length');
+    expect(feedAll(parser(), ['*1\r\n$04\r\nPING\r\n']).err).toBe('Protocol error: invalid bulk length');
+    expect(feedAll(parser(), ['*1\r\n$-0\r\n']).err).toBe('Protocol error: invalid bulk length');
+    expect(feedAll(parser(), ['*1\r\n$0\r\n\r\n']).cmds).toEqual([['']]);
+  });
+
+  it('applies the query buffer limit to a big bulk being received', () => {
+    const p = parser({ maxQueryBuffer: 100000 });
+    const head = feedAll(p, ['*2\r\n$4\r\nECHO\r\n$300000\r\n', Buffer.alloc(60000)]);
+    expect(head.err).toBeNull();
+    expect(feedAll(p, [Buffer.alloc(60000)]).err).toBe(QUERY_BUFFER_LIMIT);
+  });
 });

@@ -70,7 +70,7 @@ export class RequestParser {
   feed(chunk: Buffer, onCommand: (argv: string[]) => boolean): ParseResult {
     if (this.big !== null) {
       chunk = this.fillBig(chunk);
-      if (this.big !== null) return null;
+      if (this.big !== null) return this.bigFilled > this.limits.maxQueryBuffer ? QUERY_BUFFER_LIMIT : null;
     }
     if (this.pos < this.buf.length) {
       this.buf = this.pos === 0 ? Buffer.concat([this.buf, chunk]) : Buffer.concat([this.buf.subarray(this.pos), chunk]);
@@ -143,7 +143,7 @@ export class RequestParser {
         this.bigFilled = buf.copy(this.big, 0, start, len);
         this.buf = EMPTY;
         this.pos = 0;
-        return null;
+        return this.bigFilled > this.limits.maxQueryBuffer ? QUERY_BUFFER_LIMIT : null;
       }
       break;
     }
@@ -200,6 +200,8 @@ function parseLength(buf: Buffer, start: number, end: number): number | null {
     i++;
     if (i === end) return null;
   }
+  // string2ll: no leading zeros, and no "-0"
+  if (buf[i] === 48 && (neg || end - i > 1)) return null;
   if (end - i > 18) return null;
   let n = 0;
   for (; i < end; i++) {
