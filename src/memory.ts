@@ -16,6 +16,8 @@
  * header only.
  */
 
+import type { Value } from './keyspace/db';
+
 export const KEY_SLOT_BYTES = 56;
 export const EXPIRE_ENTRY_BYTES = 48;
 const EXTERNAL_STRING_MIN = 0xfbee9;
@@ -25,20 +27,15 @@ export function stringBytes(len: number): number {
   return 16 + ((len + 7) & ~7);
 }
 
-interface Sized {
-  memoryUsage(samples: number): number;
-}
-
 /** Bytes held by a value: a string, an int-encoded number or a collection. */
-export function valueBytes(v: string | number | object, samples = 5): number {
+export function valueBytes(v: Value, samples = 5): number {
   if (typeof v === 'string') return stringBytes(v.length);
   if (typeof v === 'number') return Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 ? 0 : 16;
-  const sized = v as Partial<Sized>;
-  return typeof sized.memoryUsage === 'function' ? sized.memoryUsage(samples) : 32;
+  return v.memoryUsage !== undefined ? v.memoryUsage(samples) : 32;
 }
 
 /** MEMORY USAGE of one key. */
-export function keyUsage(key: string, value: string | number | object, volatile: boolean, samples = 5): number {
+export function keyUsage(key: string, value: Value, volatile: boolean, samples = 5): number {
   return stringBytes(key.length) + valueBytes(value, samples) + KEY_SLOT_BYTES + (volatile ? EXPIRE_ENTRY_BYTES : 0);
 }
 

@@ -85,7 +85,7 @@ describe('memory estimates', () => {
     expect(keyUsage('a', 5, false)).toBe(24 + 0 + 56);
     expect(keyUsage('a', 1e10, false)).toBe(24 + 16 + 56);
     expect(keyUsage('a', 'b', true)).toBe(24 + 24 + 56 + 48);
-    expect(keyUsage('k', { type: 'set', memoryUsage: (n: number) => n * 10 } as object, false, 3)).toBe(24 + 30 + 56);
+    expect(keyUsage('k', { type: 'set', memoryUsage: (n: number) => n * 10 }, false, 3)).toBe(24 + 30 + 56);
   });
 
   it('formats bytes as Redis', () => {

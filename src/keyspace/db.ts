@@ -27,6 +27,10 @@ export interface CollectionValue {
   encoding?(): string;
   /** a deep copy, for COPY */
   clone?(): CollectionValue;
+  /** adds the contents to a DEBUG DIGEST digest with Redis's per-type rules (see digest.ts) */
+  digestInto?(digest: Uint8Array): void;
+  /** estimated bytes held, for MEMORY USAGE (samples: elements to sample, 0 = all) and accounting */
+  memoryUsage?(samples: number): number;
 }
 
 /** A string is stored as a latin1 string (one char per byte) or, when it is a canonical integer, a number. */

@@ -46,21 +46,12 @@ function be32(n: number): Uint8Array {
   return b;
 }
 
-/** A collection that knows how to add its contents to a key's digest. */
-interface Digestible {
-  digestInto(digest: Uint8Array): void;
-}
-
-function isDigestible(v: object): v is Digestible {
-  return typeof (v as Partial<Digestible>).digestInto === 'function';
-}
-
 /** Adds a value (type code, contents, expiry flag) to a key's digest (Redis's xorObjectDigest). */
 export function valueDigestInto(digest: Uint8Array, value: Value, volatile: boolean): void {
   const type = typeof value === 'object' ? value.type : 'string';
   mixDigest(digest, be32(TYPE_CODES[type] ?? 5));
   if (typeof value === 'object') {
-    if (isDigestible(value)) value.digestInto(digest);
+    value.digestInto?.(digest);
   } else {
     mixDigest(digest, typeof value === 'number' ? String(value) : value);
   }
