@@ -1,26 +1,12 @@
 import Redis from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server';
 import { closePair, connectPair, expectSame, type Pair } from './helpers/diff';
 import { oracleAvailable, startOracle, type Oracle } from './helpers/oracle';
 import { RawSession } from './helpers/raw';
 import { decodeReply, type Reply } from './helpers/resp';
-import { startTestServer } from './helpers/server';
+import { useServer } from './helpers/setup';
 
-let srv: RunningServer;
-let r: Redis;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-  r = new Redis({ port: srv.port, host: '127.0.0.1' });
-});
-afterAll(async () => {
-  r.disconnect();
-  await srv.close();
-});
-beforeEach(() => {
-  for (const db of srv.state.dbs) db.clear();
-});
+const t = useServer();
 
 async function scanAll(client: Redis, ...opts: (string | number)[]): Promise<string[]> {
   const seen = new Set<string>();
@@ -37,123 +23,123 @@ async function scanAll(client: Redis, ...opts: (string | number)[]): Promise<str
 
 describe('generic keyspace commands', () => {
   it('DEL, UNLINK, EXISTS, TYPE, TOUCH', async () => {
-    await r.mset('a', '1', 'b', '2', 'c', '3');
-    expect(await r.exists('a', 'a', 'b', 'nokey')).toBe(3);
-    expect(await r.type('a')).toBe('string');
-    expect(await r.type('nokey')).toBe('none');
-    expect(await r.touch('a', 'b', 'nokey')).toBe(2);
-    expect(await r.del('a', 'a', 'nokey')).toBe(1);
-    expect(await r.unlink('b', 'c')).toBe(2);
-    expect(srv.state.dbs[0]!.size).toBe(0);
+    await t.r.mset('a', '1', 'b', '2', 'c', '3');
+    expect(await t.r.exists('a', 'a', 'b', 'nokey')).toBe(3);
+    expect(await t.r.type('a')).toBe('string');
+    expect(await t.r.type('nokey')).toBe('none');
+    expect(await t.r.touch('a', 'b', 'nokey')).toBe(2);
+    expect(await t.r.del('a', 'a', 'nokey')).toBe(1);
+    expect(await t.r.unlink('b', 'c')).toBe(2);
+    expect(t.srv.state.dbs[0]!.size).toBe(0);
   });
 
   it('KEYS, SCAN, RANDOMKEY', async () => {
     const keys: string[] = [];
     for (let i = 0; i < 500; i++) keys.push(`key:${i}`);
-    await r.mset(...keys.flatMap((k) => [k, 'v']));
-    await r.set('other', 'x');
-    expect((await r.keys('key:*')).sort()).toEqual([...keys].sort());
-    expect(await r.keys('key:1?')).toHaveLength(10);
-    expect(await scanAll(r, 'COUNT', 7)).toEqual([...keys, 'other'].sort());
-    expect(await scanAll(r, 'MATCH', 'key:4*', 'COUNT', 50)).toEqual(keys.filter((k) => k.startsWith('key:4')).sort());
-    expect(await scanAll(r, 'TYPE', 'STRING', 'MATCH', 'oth*')).toEqual(['other']);
-    expect(await scanAll(r, 'TYPE', 'list')).toEqual([]);
-    const rk = await r.randomkey();
+    await t.r.mset(...keys.flatMap((k) => [k, 'v']));
+    await t.r.set('other', 'x');
+    expect((await t.r.keys('key:*')).sort()).toEqual([...keys].sort());
+    expect(await t.r.keys('key:1?')).toHaveLength(10);
+    expect(await scanAll(t.r, 'COUNT', 7)).toEqual([...keys, 'other'].sort());
+    expect(await scanAll(t.r, 'MATCH', 'key:4*', 'COUNT', 50)).toEqual(keys.filter((k) => k.startsWith('key:4')).sort());
+    expect(await scanAll(t.r, 'TYPE', 'STRING', 'MATCH', 'oth*')).toEqual(['other']);
+    expect(await scanAll(t.r, 'TYPE', 'list')).toEqual([]);
+    const rk = await t.r.randomkey();
     expect([...keys, 'other']).toContain(rk);
-    srv.state.dbs[0]!.clear();
-    expect(await r.randomkey()).toBeNull();
-    await expect(r.call('scan', 'x')).rejects.toThrow('ERR invalid cursor');
-    await expect(r.call('scan', '0', 'COUNT', '0')).rejects.toThrow('ERR syntax error');
+    t.srv.state.dbs[0]!.clear();
+    expect(await t.r.randomkey()).toBeNull();
+    await expect(t.r.call('scan', 'x')).rejects.toThrow('ERR invalid cursor');
+    await expect(t.r.call('scan', '0', 'COUNT', '0')).rejects.toThrow('ERR syntax error');
   });
 
   it('SCAN returns every key present throughout, even while keys come and go', async () => {
     const stable: string[] = [];
     for (let i = 0; i < 300; i++) stable.push(`s${i}`);
-    await r.mset(...stable.flatMap((k) => [k, '1']));
+    await t.r.mset(...stable.flatMap((k) => [k, '1']));
     const seen = new Set<string>();
     let cursor = '0';
     let n = 0;
     do {
-      const [next, keys] = (await r.call('scan', cursor, 'COUNT', 10)) as [string, string[]];
+      const [next, keys] = (await t.r.call('scan', cursor, 'COUNT', 10)) as [string, string[]];
       for (const k of keys) seen.add(k);
       cursor = next;
       // churn: add and delete other keys between calls
-      await r.set(`t${n}`, '1');
-      if (n > 2) await r.del(`t${n - 2}`);
+      await t.r.set(`t${n}`, '1');
+      if (n > 2) await t.r.del(`t${n - 2}`);
       n++;
     } while (cursor !== '0');
     for (const k of stable) expect(seen.has(k), k).toBe(true);
   });
 
   it('RENAME, RENAMENX keep value, TTL and encoding', async () => {
-    await r.set('a', 'hello', 'EX', 100);
-    await r.append('a', '!');
-    expect(await r.rename('a', 'b')).toBe('OK');
-    expect(await r.get('b')).toBe('hello!');
-    expect(await r.ttl('b')).toBe(100);
-    expect(await r.object('ENCODING', 'b')).toBe('raw');
-    await expect(r.rename('a', 'c')).rejects.toThrow('ERR no such key');
-    await r.set('c', 'x');
-    expect(await r.renamenx('b', 'c')).toBe(0);
-    expect(await r.renamenx('b', 'd')).toBe(1);
-    expect(await r.exists('b')).toBe(0);
+    await t.r.set('a', 'hello', 'EX', 100);
+    await t.r.append('a', '!');
+    expect(await t.r.rename('a', 'b')).toBe('OK');
+    expect(await t.r.get('b')).toBe('hello!');
+    expect(await t.r.ttl('b')).toBe(100);
+    expect(await t.r.object('ENCODING', 'b')).toBe('raw');
+    await expect(t.r.rename('a', 'c')).rejects.toThrow('ERR no such key');
+    await t.r.set('c', 'x');
+    expect(await t.r.renamenx('b', 'c')).toBe(0);
+    expect(await t.r.renamenx('b', 'd')).toBe(1);
+    expect(await t.r.exists('b')).toBe(0);
   });
 
   it('MOVE and COPY across databases', async () => {
-    await r.set('k', 'v', 'EX', 100);
-    expect(await r.move('k', 1)).toBe(1);
-    expect(await r.exists('k')).toBe(0);
-    const db1 = srv.state.dbs[1]!;
+    await t.r.set('k', 'v', 'EX', 100);
+    expect(await t.r.move('k', 1)).toBe(1);
+    expect(await t.r.exists('k')).toBe(0);
+    const db1 = t.srv.state.dbs[1]!;
     expect(db1.get('k')).toBe('v');
     expect(db1.expireAt('k')).toBeGreaterThan(Date.now());
-    expect(await r.copy('nokey', 'x')).toBe(0);
-    await r.set('src', '42');
-    expect(await r.copy('src', 'dst')).toBe(1);
-    expect(await r.copy('src', 'dst')).toBe(0);
-    expect(await r.copy('src', 'dst', 'REPLACE')).toBe(1);
-    expect(await r.copy('src', 'dst', 'DB', 2)).toBe(1);
-    expect(srv.state.dbs[2]!.get('dst')).toBe(42);
+    expect(await t.r.copy('nokey', 'x')).toBe(0);
+    await t.r.set('src', '42');
+    expect(await t.r.copy('src', 'dst')).toBe(1);
+    expect(await t.r.copy('src', 'dst')).toBe(0);
+    expect(await t.r.copy('src', 'dst', 'REPLACE')).toBe(1);
+    expect(await t.r.copy('src', 'dst', 'DB', 2)).toBe(1);
+    expect(t.srv.state.dbs[2]!.get('dst')).toBe(42);
   });
 
   it('OBJECT subcommands', async () => {
-    await r.set('i', '5');
-    await r.set('s', 'short');
-    await r.set('l', 'x'.repeat(100));
-    expect(await r.object('ENCODING', 'i')).toBe('int');
-    expect(await r.object('ENCODING', 's')).toBe('embstr');
-    expect(await r.object('ENCODING', 'l')).toBe('raw');
-    expect(await r.object('ENCODING', 'nokey')).toBeNull();
-    expect(await r.object('REFCOUNT', 'i')).toBe(2147483647);
-    expect(await r.object('REFCOUNT', 's')).toBe(1);
+    await t.r.set('i', '5');
+    await t.r.set('s', 'short');
+    await t.r.set('l', 'x'.repeat(100));
+    expect(await t.r.object('ENCODING', 'i')).toBe('int');
+    expect(await t.r.object('ENCODING', 's')).toBe('embstr');
+    expect(await t.r.object('ENCODING', 'l')).toBe('raw');
+    expect(await t.r.object('ENCODING', 'nokey')).toBeNull();
+    expect(await t.r.object('REFCOUNT', 'i')).toBe(2147483647);
+    expect(await t.r.object('REFCOUNT', 's')).toBe(1);
     // idle time (whole seconds) comes from the access clock, which GET refreshes and OBJECT does not;
     // a second boundary may pass between two commands, hence the +1 allowances
-    expect(await r.object('IDLETIME', 's')).toBeLessThanOrEqual(1);
-    const db = srv.state.dbs[0]!;
+    expect(await t.r.object('IDLETIME', 's')).toBeLessThanOrEqual(1);
+    const db = t.srv.state.dbs[0]!;
     db.lru[db.slot('s')] = Math.floor(Date.now() / 1000) - 7;
-    expect([7, 8]).toContain(await r.object('IDLETIME', 's'));
-    await r.get('s');
-    expect(await r.object('IDLETIME', 's')).toBeLessThanOrEqual(1);
-    await expect(r.object('FREQ', 's')).rejects.toThrow('ERR An LFU maxmemory policy is not selected');
-    const help = (await r.call('object', 'help')) as string[];
+    expect([7, 8]).toContain(await t.r.object('IDLETIME', 's'));
+    await t.r.get('s');
+    expect(await t.r.object('IDLETIME', 's')).toBeLessThanOrEqual(1);
+    await expect(t.r.object('FREQ', 's')).rejects.toThrow('ERR An LFU maxmemory policy is not selected');
+    const help = (await t.r.call('object', 'help')) as string[];
     expect(help[0]).toBe('OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
   });
 
   it('OBJECT FREQ / IDLETIME / REFCOUNT follow the eviction policy', async () => {
-    const config = srv.state.config;
-    await r.set('k', '5');
+    const config = t.srv.state.config;
+    await t.r.set('k', '5');
     try {
       config.set('maxmemory-policy', 'allkeys-lfu');
-      await expect(r.object('IDLETIME', 'k')).rejects.toThrow('ERR An LFU maxmemory policy is selected, idle time not tracked.');
-      expect(typeof (await r.object('FREQ', 'k'))).toBe('number');
-      expect(await r.object('REFCOUNT', 'k')).toBe(2147483647); // sharing stays on while maxmemory is 0
+      await expect(t.r.object('IDLETIME', 'k')).rejects.toThrow('ERR An LFU maxmemory policy is selected, idle time not tracked.');
+      expect(typeof (await t.r.object('FREQ', 'k'))).toBe('number');
+      expect(await t.r.object('REFCOUNT', 'k')).toBe(2147483647); // sharing stays on while maxmemory is 0
       // Redis decides sharing when the value is written; keys written under these settings agree
       config.set('maxmemory', '100mb');
-      await r.set('k', '5');
-      expect(await r.object('REFCOUNT', 'k')).toBe(1);
+      await t.r.set('k', '5');
+      expect(await t.r.object('REFCOUNT', 'k')).toBe(1);
       config.set('maxmemory-policy', 'allkeys-random');
-      await r.set('k', '5');
-      expect(await r.object('REFCOUNT', 'k')).toBe(2147483647);
-      await expect(r.object('FREQ', 'k')).rejects.toThrow('ERR An LFU maxmemory policy is not selected');
+      await t.r.set('k', '5');
+      expect(await t.r.object('REFCOUNT', 'k')).toBe(2147483647);
+      await expect(t.r.object('FREQ', 'k')).rejects.toThrow('ERR An LFU maxmemory policy is not selected');
     } finally {
       config.set('maxmemory-policy', 'noeviction');
       config.set('maxmemory', '0');
@@ -172,7 +158,7 @@ describe('generic keyspace commands', () => {
         return new FakeList([...this.items]);
       }
     }
-    const db = srv.state.dbs[0]!;
+    const db = t.srv.state.dbs[0]!;
     const list = new FakeList(['a']);
     db.add('l', list);
     const wrong = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -189,38 +175,38 @@ describe('generic keyspace commands', () => {
       ['incr', 'l'],
       ['incrbyfloat', 'l', '1'],
     ]) {
-      await expect(r.call(cmd[0]!, ...cmd.slice(1)), cmd.join(' ')).rejects.toThrow(wrong);
+      await expect(t.r.call(cmd[0]!, ...cmd.slice(1)), cmd.join(' ')).rejects.toThrow(wrong);
     }
-    await expect(r.call('lcs', 'l', 'x')).rejects.toThrow('ERR The specified keys must contain string values');
+    await expect(t.r.call('lcs', 'l', 'x')).rejects.toThrow('ERR The specified keys must contain string values');
     expect(db.get('l')).toBe(list);
-    expect(await r.mget('l', 'x')).toEqual([null, null]);
-    expect(await r.type('l')).toBe('list');
-    expect(await r.object('ENCODING', 'l')).toBe('quicklist');
-    expect(await scanAll(r, 'TYPE', 'list')).toEqual(['l']);
-    expect(await r.copy('l', 'l2')).toBe(1);
+    expect(await t.r.mget('l', 'x')).toEqual([null, null]);
+    expect(await t.r.type('l')).toBe('list');
+    expect(await t.r.object('ENCODING', 'l')).toBe('quicklist');
+    expect(await scanAll(t.r, 'TYPE', 'list')).toEqual(['l']);
+    expect(await t.r.copy('l', 'l2')).toBe(1);
     const copy = db.get('l2') as FakeList;
     expect(copy).not.toBe(list);
     expect(copy.items).toEqual(['a']);
-    expect(await r.rename('l', 'l3')).toBe('OK');
+    expect(await t.r.rename('l', 'l3')).toBe('OK');
     expect(db.get('l3')).toBe(list);
     // SET replaces a value of any type
-    expect(await r.set('l3', 'str')).toBe('OK');
-    expect(await r.type('l3')).toBe('string');
+    expect(await t.r.set('l3', 'str')).toBe('OK');
+    expect(await t.r.type('l3')).toBe('string');
   });
 
   it('raises rename/move/copy events in Redis order', async () => {
     const events: string[] = [];
-    const st = srv.state;
+    const st = t.srv.state;
     const orig = st.notify;
-    await r.set('a', '1');
+    await t.r.set('a', '1');
     st.notify = (type, event, key, db) => {
       events.push(`${type}:${event}:${key}@${db}`);
     };
     try {
-      await r.rename('a', 'b');
-      await r.copy('b', 'c');
-      await r.move('c', 1);
-      await r.del('b', 'nokey');
+      await t.r.rename('a', 'b');
+      await t.r.copy('b', 'c');
+      await t.r.move('c', 1);
+      await t.r.del('b', 'nokey');
       expect(events).toEqual([
         'n:new:b@0',
         'g:rename_from:a@0',
@@ -251,7 +237,7 @@ describe.skipIf(!oracleAvailable)('keyspace commands vs Redis', () => {
   let pair: Pair;
   beforeAll(async () => {
     oracle = await startOracle();
-    pair = await connectPair(srv.port, oracle.port);
+    pair = await connectPair(t.srv.port, oracle.port);
   });
   afterAll(async () => {
     closePair(pair);

@@ -1,146 +1,131 @@
-import Redis from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server';
 import { closePair, connectPair, expectSame, type Pair } from './helpers/diff';
 import { oracleAvailable, startOracle, type Oracle } from './helpers/oracle';
-import { startTestServer } from './helpers/server';
+import { useServer } from './helpers/setup';
 
-let srv: RunningServer;
-let r: Redis;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-  r = new Redis({ port: srv.port, host: '127.0.0.1' });
-});
-afterAll(async () => {
-  r.disconnect();
-  await srv.close();
-});
-beforeEach(() => {
-  for (const db of srv.state.dbs) db.clear();
-});
+const t = useServer();
 
 describe('GET / SET', () => {
   it('stores and returns binary-safe values', async () => {
     const bin = Buffer.from([0, 1, 2, 255, 254, 13, 10, 0]);
-    expect(await r.set('bin', bin)).toBe('OK');
-    expect(await r.getBuffer('bin')).toEqual(bin);
-    expect(await r.get('missing')).toBeNull();
-    expect(await r.set('n', '12345')).toBe('OK');
-    expect(await r.get('n')).toBe('12345');
-    expect(srv.state.dbs[0]!.get('n')).toBe(12345);
-    expect(await r.set('big', '-9223372036854775808')).toBe('OK');
-    expect(await r.get('big')).toBe('-9223372036854775808');
+    expect(await t.r.set('bin', bin)).toBe('OK');
+    expect(await t.r.getBuffer('bin')).toEqual(bin);
+    expect(await t.r.get('missing')).toBeNull();
+    expect(await t.r.set('n', '12345')).toBe('OK');
+    expect(await t.r.get('n')).toBe('12345');
+    expect(t.srv.state.dbs[0]!.get('n')).toBe(12345);
+    expect(await t.r.set('big', '-9223372036854775808')).toBe('OK');
+    expect(await t.r.get('big')).toBe('-9223372036854775808');
   });
 
   it('honours NX, XX, GET, KEEPTTL and expiry options', async () => {
-    expect(await r.set('k', 'v1', 'NX')).toBe('OK');
-    expect(await r.set('k', 'v2', 'NX')).toBeNull();
-    expect(await r.set('other', 'v', 'XX')).toBeNull();
-    expect(await r.set('k', 'v3', 'XX', 'GET')).toBe('v1');
-    expect(await r.set('k', 'v4', 'EX', 100)).toBe('OK');
-    expect(await r.ttl('k')).toBe(100);
-    expect(await r.set('k', 'v5', 'KEEPTTL')).toBe('OK');
-    expect(await r.ttl('k')).toBe(100);
-    expect(await r.set('k', 'v6')).toBe('OK');
-    expect(await r.ttl('k')).toBe(-1);
-    expect(await r.set('k', 'v7', 'PX', 5000)).toBe('OK');
-    expect(await r.pttl('k')).toBeGreaterThan(4000);
+    expect(await t.r.set('k', 'v1', 'NX')).toBe('OK');
+    expect(await t.r.set('k', 'v2', 'NX')).toBeNull();
+    expect(await t.r.set('other', 'v', 'XX')).toBeNull();
+    expect(await t.r.set('k', 'v3', 'XX', 'GET')).toBe('v1');
+    expect(await t.r.set('k', 'v4', 'EX', 100)).toBe('OK');
+    expect(await t.r.ttl('k')).toBe(100);
+    expect(await t.r.set('k', 'v5', 'KEEPTTL')).toBe('OK');
+    expect(await t.r.ttl('k')).toBe(100);
+    expect(await t.r.set('k', 'v6')).toBe('OK');
+    expect(await t.r.ttl('k')).toBe(-1);
+    expect(await t.r.set('k', 'v7', 'PX', 5000)).toBe('OK');
+    expect(await t.r.pttl('k')).toBeGreaterThan(4000);
     const at = Math.floor(Date.now() / 1000) + 500;
-    expect(await r.set('k', 'v8', 'EXAT', at)).toBe('OK');
-    expect(await r.expiretime('k')).toBe(at);
-    expect(await r.set('k', 'v9', 'PXAT', at * 1000 + 123)).toBe('OK');
-    expect(await r.pexpiretime('k')).toBe(at * 1000 + 123);
-    await expect(r.set('k', 'v', 'EX', 0)).rejects.toThrow("ERR invalid expire time in 'set' command");
-    await expect(r.call('set', 'k', 'v', 'NX', 'XX')).rejects.toThrow('ERR syntax error');
+    expect(await t.r.set('k', 'v8', 'EXAT', at)).toBe('OK');
+    expect(await t.r.expiretime('k')).toBe(at);
+    expect(await t.r.set('k', 'v9', 'PXAT', at * 1000 + 123)).toBe('OK');
+    expect(await t.r.pexpiretime('k')).toBe(at * 1000 + 123);
+    await expect(t.r.set('k', 'v', 'EX', 0)).rejects.toThrow("ERR invalid expire time in 'set' command");
+    await expect(t.r.call('set', 'k', 'v', 'NX', 'XX')).rejects.toThrow('ERR syntax error');
   });
 
   it('SET with a past EXAT leaves no readable key', async () => {
-    expect(await r.set('k', 'v', 'EXAT', 1)).toBe('OK');
-    expect(await r.get('k')).toBeNull();
-    expect(await r.exists('k')).toBe(0);
+    expect(await t.r.set('k', 'v', 'EXAT', 1)).toBe('OK');
+    expect(await t.r.get('k')).toBeNull();
+    expect(await t.r.exists('k')).toBe(0);
   });
 });
 
 describe('counters', () => {
   it('INCR family is int64-exact beyond 2^53', async () => {
-    expect(await r.incr('c')).toBe(1);
-    expect(await r.incrby('c', 41)).toBe(42);
-    expect(await r.decr('c')).toBe(41);
-    expect(await r.decrby('c', 50)).toBe(-9);
-    await r.set('c', '9007199254740991');
-    await r.incr('c');
-    await r.incrby('c', 1000);
-    expect(await r.get('c')).toBe('9007199254741992');
-    await r.set('c', '9223372036854775806');
-    await r.incr('c');
-    expect(await r.get('c')).toBe('9223372036854775807');
-    await expect(r.incr('c')).rejects.toThrow('ERR increment or decrement would overflow');
-    await expect(r.decrby('c', '-9223372036854775808')).rejects.toThrow('ERR decrement would overflow');
-    await r.set('s', 'abc');
-    await expect(r.incr('s')).rejects.toThrow('ERR value is not an integer or out of range');
-    await expect(r.incrby('s', 'x')).rejects.toThrow('ERR value is not an integer or out of range');
+    expect(await t.r.incr('c')).toBe(1);
+    expect(await t.r.incrby('c', 41)).toBe(42);
+    expect(await t.r.decr('c')).toBe(41);
+    expect(await t.r.decrby('c', 50)).toBe(-9);
+    await t.r.set('c', '9007199254740991');
+    await t.r.incr('c');
+    await t.r.incrby('c', 1000);
+    expect(await t.r.get('c')).toBe('9007199254741992');
+    await t.r.set('c', '9223372036854775806');
+    await t.r.incr('c');
+    expect(await t.r.get('c')).toBe('9223372036854775807');
+    await expect(t.r.incr('c')).rejects.toThrow('ERR increment or decrement would overflow');
+    await expect(t.r.decrby('c', '-9223372036854775808')).rejects.toThrow('ERR decrement would overflow');
+    await t.r.set('s', 'abc');
+    await expect(t.r.incr('s')).rejects.toThrow('ERR value is not an integer or out of range');
+    await expect(t.r.incrby('s', 'x')).rejects.toThrow('ERR value is not an integer or out of range');
   });
 
   it('INCR keeps the TTL and returns to int encoding', async () => {
-    await r.set('c', '10', 'EX', 100);
-    await r.append('c', '0');
-    expect(await r.object('ENCODING', 'c')).toBe('raw');
-    expect(await r.incr('c')).toBe(101);
-    expect(await r.object('ENCODING', 'c')).toBe('int');
-    expect(await r.ttl('c')).toBe(100);
+    await t.r.set('c', '10', 'EX', 100);
+    await t.r.append('c', '0');
+    expect(await t.r.object('ENCODING', 'c')).toBe('raw');
+    expect(await t.r.incr('c')).toBe(101);
+    expect(await t.r.object('ENCODING', 'c')).toBe('int');
+    expect(await t.r.ttl('c')).toBe(100);
   });
 
   it('INCRBYFLOAT prints what Redis prints', async () => {
-    expect(await r.incrbyfloat('f', '0.1')).toBe('0.1');
-    expect(await r.incrbyfloat('f', '0.1')).toBe('0.2');
-    expect(await r.incrbyfloat('f', '0.1')).toBe('0.3');
-    await r.set('g', '1e10');
-    expect(await r.incrbyfloat('g', '0.1')).toBe('10000000000.09999999962747097');
-    await r.set('h', '5.0e3');
-    expect(await r.incrbyfloat('h', '2.0e2')).toBe('5200');
-    expect(await r.object('ENCODING', 'h')).toBe('embstr');
-    await expect(r.incrbyfloat('h', 'abc')).rejects.toThrow('ERR value is not a valid float');
-    await expect(r.incrbyfloat('h', 'inf')).rejects.toThrow('ERR increment would produce NaN or Infinity');
+    expect(await t.r.incrbyfloat('f', '0.1')).toBe('0.1');
+    expect(await t.r.incrbyfloat('f', '0.1')).toBe('0.2');
+    expect(await t.r.incrbyfloat('f', '0.1')).toBe('0.3');
+    await t.r.set('g', '1e10');
+    expect(await t.r.incrbyfloat('g', '0.1')).toBe('10000000000.09999999962747097');
+    await t.r.set('h', '5.0e3');
+    expect(await t.r.incrbyfloat('h', '2.0e2')).toBe('5200');
+    expect(await t.r.object('ENCODING', 'h')).toBe('embstr');
+    await expect(t.r.incrbyfloat('h', 'abc')).rejects.toThrow('ERR value is not a valid float');
+    await expect(t.r.incrbyfloat('h', 'inf')).rejects.toThrow('ERR increment would produce NaN or Infinity');
   });
 });
 
 describe('string editing', () => {
   it('APPEND, STRLEN, GETRANGE, SETRANGE', async () => {
-    expect(await r.append('a', 'Hello')).toBe(5);
-    expect(await r.append('a', ' World')).toBe(11);
-    expect(await r.strlen('a')).toBe(11);
-    expect(await r.getrange('a', 0, 4)).toBe('Hello');
-    expect(await r.getrange('a', -5, -1)).toBe('World');
-    expect(await r.setrange('a', 6, 'Redis')).toBe(11);
-    expect(await r.get('a')).toBe('Hello Redis');
-    expect(await r.setrange('z', 3, 'x')).toBe(4);
-    expect(await r.getBuffer('z')).toEqual(Buffer.from([0, 0, 0, 120]));
-    await expect(r.setrange('z', -1, 'x')).rejects.toThrow('ERR offset is out of range');
-    await expect(r.setrange('z', 536870911, 'xx')).rejects.toThrow(
+    expect(await t.r.append('a', 'Hello')).toBe(5);
+    expect(await t.r.append('a', ' World')).toBe(11);
+    expect(await t.r.strlen('a')).toBe(11);
+    expect(await t.r.getrange('a', 0, 4)).toBe('Hello');
+    expect(await t.r.getrange('a', -5, -1)).toBe('World');
+    expect(await t.r.setrange('a', 6, 'Redis')).toBe(11);
+    expect(await t.r.get('a')).toBe('Hello Redis');
+    expect(await t.r.setrange('z', 3, 'x')).toBe(4);
+    expect(await t.r.getBuffer('z')).toEqual(Buffer.from([0, 0, 0, 120]));
+    await expect(t.r.setrange('z', -1, 'x')).rejects.toThrow('ERR offset is out of range');
+    await expect(t.r.setrange('z', 536870911, 'xx')).rejects.toThrow(
       'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
     );
   });
 
   it('GETDEL, GETEX, GETSET, MGET, MSET, MSETNX', async () => {
-    expect(await r.mset('a', '1', 'b', '2')).toBe('OK');
-    expect(await r.mget('a', 'b', 'c')).toEqual(['1', '2', null]);
-    expect(await r.msetnx('c', '3', 'a', '9')).toBe(0);
-    expect(await r.msetnx('c', '3', 'd', '4')).toBe(1);
-    expect(await r.getset('a', 'x')).toBe('1');
-    expect(await r.getdel('a')).toBe('x');
-    expect(await r.exists('a')).toBe(0);
-    expect(await r.getex('b', 'EX', 50)).toBe('2');
-    expect(await r.ttl('b')).toBe(50);
-    expect(await r.getex('b', 'PERSIST')).toBe('2');
-    expect(await r.ttl('b')).toBe(-1);
+    expect(await t.r.mset('a', '1', 'b', '2')).toBe('OK');
+    expect(await t.r.mget('a', 'b', 'c')).toEqual(['1', '2', null]);
+    expect(await t.r.msetnx('c', '3', 'a', '9')).toBe(0);
+    expect(await t.r.msetnx('c', '3', 'd', '4')).toBe(1);
+    expect(await t.r.getset('a', 'x')).toBe('1');
+    expect(await t.r.getdel('a')).toBe('x');
+    expect(await t.r.exists('a')).toBe(0);
+    expect(await t.r.getex('b', 'EX', 50)).toBe('2');
+    expect(await t.r.ttl('b')).toBe(50);
+    expect(await t.r.getex('b', 'PERSIST')).toBe('2');
+    expect(await t.r.ttl('b')).toBe(-1);
   });
 
   it('LCS', async () => {
-    await r.mset('s1', 'ohmytext', 's2', 'mynewtext');
-    expect(await r.call('lcs', 's1', 's2')).toBe('mytext');
-    expect(await r.call('lcs', 's1', 's2', 'LEN')).toBe(6);
-    expect(await r.call('lcs', 's1', 's2', 'IDX', 'MINMATCHLEN', '4', 'WITHMATCHLEN')).toEqual([
+    await t.r.mset('s1', 'ohmytext', 's2', 'mynewtext');
+    expect(await t.r.call('lcs', 's1', 's2')).toBe('mytext');
+    expect(await t.r.call('lcs', 's1', 's2', 'LEN')).toBe(6);
+    expect(await t.r.call('lcs', 's1', 's2', 'IDX', 'MINMATCHLEN', '4', 'WITHMATCHLEN')).toEqual([
       'matches',
       [[[4, 7], [5, 8], 4]],
       'len',
@@ -152,20 +137,20 @@ describe('string editing', () => {
 describe('keyspace events and dirty', () => {
   it('raise Redis event names in order', async () => {
     const events: string[] = [];
-    const st = srv.state;
+    const st = t.srv.state;
     const orig = st.notify;
     st.notify = (type, event, key, db) => {
       events.push(`${type}:${event}:${key}@${db}`);
     };
     try {
       const dirty = st.dirty;
-      await r.set('a', '1');
-      await r.set('a', '2', 'EX', 100);
-      await r.incr('a');
-      await r.incrbyfloat('a', '1.5');
-      await r.append('a', 'x');
-      await r.setrange('a', 0, 'y');
-      await r.getdel('a');
+      await t.r.set('a', '1');
+      await t.r.set('a', '2', 'EX', 100);
+      await t.r.incr('a');
+      await t.r.incrbyfloat('a', '1.5');
+      await t.r.append('a', 'x');
+      await t.r.setrange('a', 0, 'y');
+      await t.r.getdel('a');
       expect(events).toEqual([
         'n:new:a@0',
         '$:set:a@0',
@@ -189,7 +174,7 @@ describe.skipIf(!oracleAvailable)('strings vs Redis', () => {
   let pair: Pair;
   beforeAll(async () => {
     oracle = await startOracle();
-    pair = await connectPair(srv.port, oracle.port);
+    pair = await connectPair(t.srv.port, oracle.port);
   });
   afterAll(async () => {
     closePair(pair);
@@ -569,12 +554,9 @@ describe.skipIf(!oracleAvailable)('strings vs Redis', () => {
   });
 
   it('RESP3 replies (nulls, LCS IDX map, OBJECT HELP)', async () => {
-    const p3 = await connectPair(srv.port, oracle.port);
+    const p3 = await connectPair(t.srv.port, oracle.port);
     try {
-      // HELLO belongs to another module; switch our side's protocol directly
-      await p3.ours.call('PING');
-      const ours = [...srv.state.clients.values()].reduce((a, b) => (a.id > b.id ? a : b));
-      ours.resp = 3;
+      await p3.ours.call('HELLO', '3');
       await p3.theirs.call('HELLO', '3');
       await expectSame(p3, [
         ['GET', 'nokey'],
@@ -600,7 +582,7 @@ describe.skipIf(!oracleAvailable)('strings vs Redis', () => {
   });
 
   it('LCS refuses tables larger than proto-max-bulk-len', async () => {
-    srv.state.config.set('proto-max-bulk-len', '1mb');
+    t.srv.state.config.set('proto-max-bulk-len', '1mb');
     await pair.theirs.call('CONFIG', 'SET', 'proto-max-bulk-len', '1mb');
     try {
       await expectSame(pair, [
@@ -615,7 +597,7 @@ describe.skipIf(!oracleAvailable)('strings vs Redis', () => {
         ['SETRANGE', 'b', '1048576', 'x'],
       ]);
     } finally {
-      srv.state.config.set('proto-max-bulk-len', '512mb');
+      t.srv.state.config.set('proto-max-bulk-len', '512mb');
       await pair.theirs.call('CONFIG', 'SET', 'proto-max-bulk-len', '512mb');
     }
   });
