@@ -62,6 +62,11 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
     rejected(c, s, spec, 'NOAUTH Authentication required.');
     return;
   }
+  // maxmemory: evict first; when nothing could be freed, refuse what may grow memory (reads go on)
+  if (s.maxmemory !== 0 && !s.performEvictions() && spec.flags.includes('denyoom')) {
+    rejected(c, s, spec, "OOM command not allowed when used memory > 'maxmemory'.");
+    return;
+  }
   call(c, spec, argv, s);
 }
 

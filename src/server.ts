@@ -14,6 +14,7 @@ import './commands';
 import { bindWordFor, listenHosts } from './config/bind';
 import { parseMemory, strerror, type Config } from './config/config';
 import { sampleMemory } from './commands/info';
+import { Evictor } from './evict';
 import { countError, execute } from './exec';
 import { latencyAddSampleIfNeeded } from './latency';
 import type { LogLevel } from './log';
@@ -387,6 +388,7 @@ export class Server {
  */
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const state = new ServerState(opts.config);
+  new Evictor(state); // installs itself as state.performEvictions
   const log = state.log;
   const cfg = state.config;
   if (opts.quiet) log.enabled = false;

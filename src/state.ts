@@ -9,9 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from './client';
 import { Config } from './config/config';
-import { clock } from './keyspace/clock';
+import { touchStamp } from './keyspace/lru';
 import { Db, type DbHooks, type Value } from './keyspace/db';
 import { Logger } from './log';
+import { keyUsage } from './memory';
 
 export interface CommandStat {
   calls: number;
@@ -121,6 +122,22 @@ export class ServerState {
   /** memory figures for INFO/MEMORY STATS: heap use at start-up and the highest seen */
   readonly memoryStartup = process.memoryUsage().heapUsed;
   memoryPeak = 0;
+  /** clients' query and output buffer bytes, as the cron last summed them (used_memory counts them) */
+  clientsMemory = 0;
+  /** maxmemory in bytes (0 = no limit), cached by eviction for the per-command check */
+  maxmemory = 0;
+  /**
+   * installed by eviction: frees memory by maxmemory-policy before a command runs (Redis's
+   * performEvictions); false when over maxmemory and nothing could be freed
+   */
+  performEvictions: () => boolean = () => true;
+  /** true on a replica (replication sets it): expiry and eviction then follow the leader */
+  isReplica = false;
+  /**
+   * installed by replication: propagates a key the server deleted on its own (eviction, expiry) to
+   * replicas and the AOF as a DEL
+   */
+  propagateDel: (db: Db, key: string) => void = () => {};
   /**
    * INFO values owned by other modules: a getter installed under the field's name replaces the idle
    * value INFO prints (e.g. 'blocked_clients', 'pubsub_channels', 'rdb_bgsave_in_progress', 'loading').
@@ -186,7 +203,7 @@ export class ServerState {
       return undefined;
     }
     this.stats.keyspaceHits++;
-    if (!c.noTouch) db.lru[slot] = clock.lruNow;
+    if (!c.noTouch) db.lru[slot] = touchStamp(db.lru[slot]!);
     return db.values[slot];
   }
 
@@ -195,7 +212,7 @@ export class ServerState {
     const db = c.db;
     const slot = db.slot(key);
     if (slot === -1) return undefined;
-    db.lru[slot] = clock.lruNow;
+    if (!c.noTouch) db.lru[slot] = touchStamp(db.lru[slot]!);
     return db.values[slot];
   }
 
@@ -203,7 +220,13 @@ export class ServerState {
    * Signals that a key was modified (Redis's signalModifiedKey): WATCH and client tracking attach
    * here. Every write command calls it for each key it changes, and adds to `dirty`.
    */
-  keyModified(_db: Db, _key: string): void {}
+  keyModified(db: Db, key: string): void {
+    // memory accounting: the key's new footprint (collections estimate theirs by sampling)
+    const slot = db.map.get(key);
+    if (slot !== undefined) {
+      db.account(slot, keyUsage(key, db.values[slot]!, db.expires.size !== 0 && db.expires.has(key)));
+    }
+  }
 
   /**
    * Signals that a database was emptied (Redis's signalFlushedDb); dbid -1 means all of them.

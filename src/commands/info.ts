@@ -19,6 +19,7 @@ import path from 'node:path';
 import { allSpecs, register } from '../command';
 import { clock } from '../keyspace/clock';
 import { histogramPercentile, histogramTotal } from '../latency';
+import { clientBuffersMemory, usedMemory } from '../evict';
 import { bytesToHuman, EXPIRE_ENTRY_BYTES, KEY_SLOT_BYTES, memorySnapshot, type MemorySnapshot } from '../memory';
 import type { ServerState } from '../state';
 
@@ -159,12 +160,6 @@ function clientsSection(s: ServerState, l: Lines): void {
 }
 
 /** Memory the clients' buffers hold (pending input and unsent output). */
-function clientsMemory(s: ServerState): number {
-  let n = 0;
-  for (const c of s.clients.values()) if (c.kind !== 'replica') n += c.outputBytes + c.parser.pending;
-  return n;
-}
-
 /** The bookkeeping bytes of the keyspace: key slots and expiry entries. */
 export function keyspaceOverhead(s: ServerState): { main: number[]; expires: number[]; total: number } {
   const main: number[] = [];
@@ -178,16 +173,22 @@ export function keyspaceOverhead(s: ServerState): { main: number[]; expires: num
   return { main, expires, total };
 }
 
-/** Reads process memory and updates the peak (INFO and MEMORY STATS share this). */
+/**
+ * Reads the memory figures and updates the peak (INFO and MEMORY STATS share this): used is the
+ * server's accounting (evict.ts usedMemory, what maxmemory is compared with), with the clients'
+ * buffers summed now; active and rss are the process's.
+ */
 export function sampleMemory(s: ServerState): MemorySnapshot {
-  const m = memorySnapshot();
+  s.clientsMemory = clientBuffersMemory(s);
+  const proc = memorySnapshot();
+  const m = { used: usedMemory(s), active: proc.active, rss: proc.rss };
   if (m.used > s.memoryPeak) s.memoryPeak = m.used;
   return m;
 }
 
 /** The derived figures INFO memory and MEMORY STATS both report. */
 export function memoryFigures(s: ServerState, m: MemorySnapshot) {
-  const clients = clientsMemory(s);
+  const clients = s.clientsMemory;
   const ks = keyspaceOverhead(s);
   const startup = Math.min(s.memoryStartup, m.used);
   const overhead = Math.min(startup + clients + ks.total, m.used);

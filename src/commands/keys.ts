@@ -18,6 +18,7 @@ import { register, unknownSubcommand } from '../command';
 import { clock } from '../keyspace/clock';
 import { typeName, type Db, type Value } from '../keyspace/db';
 import { globMatch } from '../keyspace/glob';
+import { idleMs, lfuCounter } from '../keyspace/lru';
 import type { ServerState } from '../state';
 import { addKey, getExpireExact, readSlotNoTouch, setExpireExact, signal, stringEncoding, writeSlot } from './string-common';
 
@@ -506,7 +507,7 @@ register([
           c.error(`ERR An LFU maxmemory policy is selected, idle time not tracked. ${POLICY_NOTE}`);
           return;
         }
-        c.int(Math.max(0, clock.lruNow - c.db.lru[slot]!));
+        c.int(Math.floor(idleMs(c.db.lru[slot]!) / 1000));
       }),
       objectSpec('freq', 'Get the logarithmic access frequency counter of a Redis object', '4.0.0', (c, argv, s) => {
         const slot = objectSlot(c, s, argv[2]!);
@@ -515,8 +516,7 @@ register([
           c.error(`ERR An LFU maxmemory policy is not selected, access frequency not tracked. ${POLICY_NOTE}`);
           return;
         }
-        // under LFU the lru slot holds Redis's layout: access minutes << 8 | 8-bit log counter
-        c.int(c.db.lru[slot]! & 255);
+        c.int(lfuCounter(c.db.lru[slot]!));
       }),
       {
         name: 'object|help',

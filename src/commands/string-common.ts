@@ -17,6 +17,7 @@
 import { canonicalInt, parseInt64 } from '../args';
 import type { Client } from '../client';
 import { clock } from '../keyspace/clock';
+import { touchStamp } from '../keyspace/lru';
 import type { Db, Value } from '../keyspace/db';
 import type { ServerState } from '../state';
 
@@ -66,7 +67,7 @@ export function setKey(s: ServerState, db: Db, key: string, slot: number, v: str
     return;
   }
   db.update(slot, v);
-  db.lru[slot] = clock.lruNow;
+  if (!clock.lfu) db.lru[slot] = clock.lruNow;
   if (!keepTtl && db.expires.size !== 0) db.persist(key);
   if (db.encodings.size !== 0) db.encodings.delete(key);
 }
@@ -74,7 +75,7 @@ export function setKey(s: ServerState, db: Db, key: string, slot: number, v: str
 /** Lookup for writing (lookupKeyWrite): lazily expires, touches the access time, no statistics. */
 export function writeSlot(db: Db, key: string): number {
   const slot = db.slot(key);
-  if (slot !== -1) db.lru[slot] = clock.lruNow;
+  if (slot !== -1) db.lru[slot] = touchStamp(db.lru[slot]!);
   return slot;
 }
 

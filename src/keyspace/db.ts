@@ -18,6 +18,7 @@
  */
 
 import { clock } from './clock';
+import { touchStamp } from './lru';
 
 /** A value of one of the collection types; the data-type modules implement it. */
 export interface CollectionValue {
@@ -54,8 +55,14 @@ export class Db {
   map = new Map<string, number>();
   keys: string[] = [];
   values: Value[] = [];
-  /** LRU clock (seconds) of each slot's last access, or its LFU counter once eviction uses it */
+  /** each slot's access stamp: LRU seconds or LFU counter (see lru.ts) */
   lru = new Int32Array(1024);
+  /**
+   * each slot's estimated footprint in bytes, as the owner last accounted it (see account), and
+   * their sum: the dataset figure that used_memory and eviction work from
+   */
+  sizes = new Int32Array(1024);
+  bytes = 0;
   expires = new Map<string, number>();
   /**
    * OBJECT ENCODING of the few string keys whose encoding is not what their content implies: 'raw'
@@ -69,6 +76,8 @@ export class Db {
   hooks: DbHooks = NO_HOOKS;
   /** where the next active-expiry cycle resumes in `expires` */
   private expireCursor: Iterator<[string, number]> | null = null;
+  /** where eviction's next sample of volatile keys resumes in `expires` */
+  private volatileCursor: Iterator<string> | null = null;
   /** average TTL of sampled keys, as Redis reports avg_ttl */
   avgTtl = 0;
 
@@ -98,7 +107,7 @@ export class Db {
   get(key: string): Value | undefined {
     const slot = this.slot(key);
     if (slot === -1) return undefined;
-    this.lru[slot] = clock.lruNow;
+    this.lru[slot] = touchStamp(this.lru[slot]!);
     return this.values[slot];
   }
 
@@ -111,7 +120,8 @@ export class Db {
     const slot = this.map.get(key);
     if (slot !== undefined) {
       this.values[slot] = value;
-      this.lru[slot] = clock.lruNow;
+      // an overwrite keeps the LFU counter, as Redis's dbSetValue does
+      if (!clock.lfu) this.lru[slot] = clock.lruNow;
       if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
       if (this.encodings.size !== 0) this.encodings.delete(key);
       return slot;
@@ -126,12 +136,22 @@ export class Db {
       const grown = new Int32Array(slot * 2);
       grown.set(this.lru);
       this.lru = grown;
+      const sizes = new Int32Array(slot * 2);
+      sizes.set(this.sizes);
+      this.sizes = sizes;
     }
+    this.sizes[slot] = 0;
     this.map.set(key, slot);
     this.keys.push(key);
     this.values.push(value);
-    this.lru[slot] = clock.lruNow;
+    this.lru[slot] = clock.newStamp;
     return slot;
+  }
+
+  /** Records a slot's new estimated footprint (the owner computes it after each change). */
+  account(slot: number, size: number): void {
+    this.bytes += size - this.sizes[slot]!;
+    this.sizes[slot] = size;
   }
 
   /** Replaces the value in a slot (in-place updates: INCR, APPEND, collection changes). */
@@ -144,6 +164,7 @@ export class Db {
     const slot = this.map.get(key);
     if (slot === undefined) return false;
     this.map.delete(key);
+    this.bytes -= this.sizes[slot]!;
     const lastSlot = this.keys.length - 1;
     const last = this.keys.pop()!;
     const lastValue = this.values.pop()!;
@@ -151,6 +172,7 @@ export class Db {
       this.keys[slot] = last;
       this.values[slot] = lastValue;
       this.lru[slot] = this.lru[lastSlot]!;
+      this.sizes[slot] = this.sizes[lastSlot]!;
       this.map.set(last, slot);
     }
     if (this.expires.size !== 0) this.expires.delete(key);
@@ -178,9 +200,12 @@ export class Db {
     this.keys = [];
     this.values = [];
     this.lru = new Int32Array(1024);
+    this.sizes = new Int32Array(1024);
+    this.bytes = 0;
     this.expires = new Map();
     this.encodings = new Map();
     this.expireCursor = null;
+    this.volatileCursor = null;
     this.avgTtl = 0;
   }
 
@@ -190,11 +215,15 @@ export class Db {
     [this.keys, other.keys] = [other.keys, this.keys];
     [this.values, other.values] = [other.values, this.values];
     [this.lru, other.lru] = [other.lru, this.lru];
+    [this.sizes, other.sizes] = [other.sizes, this.sizes];
+    [this.bytes, other.bytes] = [other.bytes, this.bytes];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.encodings, other.encodings] = [other.encodings, this.encodings];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
     this.expireCursor = null;
     other.expireCursor = null;
+    this.volatileCursor = null;
+    other.volatileCursor = null;
   }
 
   /** A random live key, or undefined when empty. Expired keys met on the way are expired. */
@@ -262,5 +291,38 @@ export class Db {
       this.avgTtl = this.avgTtl === 0 ? avg : Math.round((this.avgTtl / 50) * 49 + avg / 50);
     }
     return { sampled, expired };
+  }
+
+  /**
+   * Eviction's sample (Redis's dictGetSomeKeys): up to `count` slots, from the whole keyspace at
+   * random or, when `volatile`, from the keys with an expiry, continuing a walk of `expires` where the
+   * last sample stopped (a Map offers no random access; the walk visits every volatile key in turn).
+   * Expired keys are not skipped: evicting one is as good as expiring it.
+   */
+  sampleSlots(count: number, volatile: boolean, visit: (slot: number) => void): void {
+    if (!volatile) {
+      const n = this.keys.length;
+      if (n === 0) return;
+      if (n <= count) {
+        for (let slot = 0; slot < n; slot++) visit(slot);
+        return;
+      }
+      for (let i = 0; i < count; i++) visit(Math.floor(Math.random() * n));
+      return;
+    }
+    let restarted = false;
+    for (let i = 0; i < count && this.expires.size !== 0; ) {
+      if (this.volatileCursor === null) this.volatileCursor = this.expires.keys();
+      const next = this.volatileCursor.next();
+      if (next.done) {
+        this.volatileCursor = null;
+        if (restarted) return;
+        restarted = true;
+        continue;
+      }
+      const slot = this.map.get(next.value);
+      if (slot !== undefined) visit(slot);
+      i++;
+    }
   }
 }
