@@ -15,14 +15,12 @@
  * Requires `npm run build` first (npm run bench does it) and redis-server / redis-benchmark.
  */
 
-import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fmt, machine, median, pinned, root, rss, startServer } from './lib.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const PAIRS = Number(env.BENCH_PAIRS ?? 5);
 const N1 = Number(env.BENCH_N1 ?? 100000);
@@ -31,81 +29,6 @@ const KEYS = Number(env.BENCH_KEYS ?? 1000000);
 const TESTS = env.BENCH_TESTS ?? 'ping,set,get,incr,mset';
 const CLIENTS = 50;
 const record = process.argv.includes('--record');
-const haveTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-c', '0', 'true']);
-    return os.cpus().length >= 2;
-  } catch {
-    return false;
-  }
-})();
-
-function pinned(core, cmd, args) {
-  return haveTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-async function waitReady(port) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect({ port, host: '127.0.0.1' }, () => {
-        s.write('PING\r\n');
-      });
-      s.on('data', (d) => {
-        s.destroy();
-        resolve(d.toString().startsWith('+PONG'));
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server on ${port} did not start`);
-}
-
-/** Starts tredis (the built library, default config) or redis-server pinned to core 0. */
-async function startServer(kind) {
-  const port = await freePort();
-  let child;
-  let dir = null;
-  if (kind === 'tredis') {
-    const script =
-      `require(${JSON.stringify(path.join(root, 'dist/index.js'))})` +
-      `.startServer({ port: ${port}, host: '127.0.0.1', quiet: true })`;
-    const [cmd, args] = pinned(0, process.execPath, ['-e', script]);
-    child = spawn(cmd, args, { stdio: 'ignore' });
-  } else {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'tredis-bench-'));
-    const [cmd, args] = pinned(0, 'redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
-    ]);
-    child = spawn(cmd, args, { stdio: 'ignore' });
-  }
-  await waitReady(port);
-  return {
-    kind,
-    port,
-    pid: child.pid,
-    async stop() {
-      await new Promise((resolve) => {
-        child.once('exit', resolve);
-        child.kill('SIGKILL');
-      });
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** Runs redis-benchmark --csv; returns {test: {rps, p50, p99}}. */
 function benchmark(port, pipeline, n) {
   const [cmd, args] = pinned(1, 'redis-benchmark', [
@@ -121,12 +44,6 @@ function benchmark(port, pipeline, n) {
   }
   return result;
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 async function throughput(pipeline, n) {
   const ours = await startServer('tredis');
@@ -166,11 +83,6 @@ async function throughput(pipeline, n) {
     });
   }
   return rows;
-}
-
-function rss(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
 }
 
 /** Loads `count` keys `key:<i>` with 16-byte values through one pipelined connection. */
@@ -223,14 +135,6 @@ async function memory() {
   }
   return out;
 }
-
-function machine() {
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim();
-  return `${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${redisVersion.split(' ').slice(0, 3).join(' ')}${haveTaskset ? ', server on core 0, client on core 1' : ', not pinned'}`;
-}
-
-const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main() {
   const rows = [];
