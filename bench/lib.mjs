@@ -56,6 +56,9 @@ export async function waitReady(port) {
   throw new Error(`server on ${port} did not start`);
 }
 
+/** node/V8 flags replacing those bin/tredis-server sets (experiments): BENCH_NODE_FLAGS="--max-semi-space-size=4" */
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 /**
  * Starts 'tredis' (bin/tredis-server) or 'redis' (redis-server) on a free port, pinned to core 0,
  * in-memory, with the same extra directives (`['--maxmemory', '256mb', ...]`) for both.
@@ -65,7 +68,10 @@ export async function startServer(kind, extra = []) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tredis-bench-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning', ...extra];
   const [cmd, cmdArgs] =
-    kind === 'tredis' ? pinned(0, process.execPath, [path.join(root, 'bin/tredis-server'), ...args]) : pinned(0, 'redis-server', args);
+    kind === 'tredis'
+      ? nodeFlags.length === 0
+        ? pinned(0, path.join(root, 'bin/tredis-server'), args)
+        : pinned(0, process.execPath, [...nodeFlags, path.join(root, 'bin/tredis-server'), ...args]) : pinned(0, 'redis-server', args);
   const child = spawn(cmd, cmdArgs, { stdio: 'ignore' });
   await waitReady(port);
   return {

@@ -193,7 +193,7 @@ export async function main(argv: string[]): Promise<void> {
 
   let srv: RunningServer;
   try {
-    srv = await startServer({ config, configFile, onShutdown: () => exit(0) });
+    srv = await startServer({ config, configFile, onShutdown: () => exit(0), ownsProcess: true });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { address?: string };
     log.warning(

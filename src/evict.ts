@@ -17,8 +17,16 @@
  * allocator count, so eviction behaves the same in a dedicated process and in tests. The per-command
  * check costs a few additions: key footprints are kept current as keys change, and the clients'
  * buffers are summed by the cron.
+ *
+ * A server that owns its process (tredis-server) also corrects the estimate with what V8 itself finds
+ * live after each full garbage collection (HeapWatch): the difference, "heap slack", is added to used
+ * memory, so the keys held shrink to what really fits. And while maxmemory is set it asks V8 to grow
+ * the heap in small steps (--heap-growing-percent), so garbage between collections stays a small
+ * fraction of maxmemory: peak RSS then stays near maxmemory plus the idle process.
  */
 
+import { PerformanceObserver, constants as perfConstants, type PerformanceEntry } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { clock } from './keyspace/clock';
 import type { Db } from './keyspace/db';
 import { idleMs, lfuCounter, lfuSettings, setLfuMode } from './keyspace/lru';
@@ -95,7 +103,8 @@ export class Evictor {
   /** Redis's performEvictions: frees memory down to maxmemory if needed. */
   evict(): EvictResult {
     const s = this.s;
-    if (this.maxmemory === 0 || this.timer !== null) return this.timer !== null ? EvictResult.Running : EvictResult.Ok;
+    // each call does its share of the work, also while the timer continues it between turns
+    if (this.maxmemory === 0) return EvictResult.Ok;
     if (s.isReplica && s.config.bool('replica-ignore-maxmemory')) return EvictResult.Ok;
     let used = usedMemory(s);
     if (used <= this.maxmemory) return EvictResult.Ok;
@@ -122,7 +131,7 @@ export class Evictor {
       if ((evicted & 15) === 0 && limitNs !== 0n && process.hrtime.bigint() - start > limitNs) {
         used = usedMemory(s);
         if (used <= this.maxmemory) return EvictResult.Ok;
-        this.continueLater();
+        if (this.timer === null) this.continueLater();
         return EvictResult.Running;
       }
     }
@@ -229,7 +238,7 @@ function timeLimitNs(tenacity: number): bigint {
  * excepts them from eviction decisions.
  */
 export function usedMemory(s: ServerState): number {
-  let n = s.memoryStartup + s.clientsMemory;
+  let n = s.memoryStartup + s.clientsMemory + s.heapSlack;
   for (const db of s.dbs) n += db.bytes;
   return n;
 }
@@ -239,4 +248,43 @@ export function clientBuffersMemory(s: ServerState): number {
   let n = 0;
   for (const c of s.clients.values()) if (c.kind !== 'replica') n += c.outputBytes + c.parser.pending;
   return n;
+}
+
+/** V8's heap growing factor while maxmemory is set (percent over the live heap before the next GC). */
+const HEAP_GROWING_PERCENT = 10;
+
+/**
+ * For a server that owns its process: after each full GC, measures the live heap and records how far
+ * it exceeds the accounted figure (s.heapSlack), and keeps V8's heap growth small while maxmemory is
+ * set. Embedders share the heap with their own code, so only tredis-server installs this.
+ */
+export class HeapWatch {
+  private readonly observer: PerformanceObserver;
+
+  constructor(private readonly s: ServerState) {
+    const apply = (): void => {
+      v8.setFlagsFromString(`--heap-growing-percent=${s.maxmemory !== 0 ? HEAP_GROWING_PERCENT : 0}`);
+    };
+    apply();
+    s.config.onChange('maxmemory', apply);
+    this.observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const detail = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail;
+        if (detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) this.measure();
+      }
+    });
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  private measure(): void {
+    const s = this.s;
+    const live = v8.getHeapStatistics().used_heap_size;
+    let accounted = s.memoryStartup + s.clientsMemory;
+    for (const db of s.dbs) accounted += db.bytes;
+    s.heapSlack = Math.max(0, live - accounted);
+  }
+
+  stop(): void {
+    this.observer.disconnect();
+  }
 }

@@ -14,7 +14,7 @@ import './commands';
 import { bindWordFor, listenHosts } from './config/bind';
 import { parseMemory, strerror, type Config } from './config/config';
 import { sampleMemory } from './commands/info';
-import { Evictor } from './evict';
+import { Evictor, HeapWatch } from './evict';
 import { countError, execute } from './exec';
 import { latencyAddSampleIfNeeded } from './latency';
 import type { LogLevel } from './log';
@@ -34,6 +34,11 @@ export interface ServerOptions {
   configFile?: string;
   /** called after SHUTDOWN has closed the server (the command line exits the process here) */
   onShutdown?: () => void;
+  /**
+   * the server has the process to itself (tredis-server): used memory is then corrected with V8's
+   * own live-heap figure, and V8's heap growth is tuned for maxmemory (see evict.ts HeapWatch)
+   */
+  ownsProcess?: boolean;
 }
 
 export interface RunningServer {
@@ -389,6 +394,7 @@ export class Server {
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const state = new ServerState(opts.config);
   new Evictor(state); // installs itself as state.performEvictions
+  const heapWatch = opts.ownsProcess === true ? new HeapWatch(state) : null;
   const log = state.log;
   const cfg = state.config;
   if (opts.quiet) log.enabled = false;
@@ -457,7 +463,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
 
   let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => (closing ??= server.close());
+  const close = (): Promise<void> => {
+    heapWatch?.stop();
+    return (closing ??= server.close());
+  };
   let shuttingDown = false;
   state.shutdown = (how) => {
     if (shuttingDown) return null;

@@ -124,6 +124,8 @@ export class ServerState {
   memoryPeak = 0;
   /** clients' query and output buffer bytes, as the cron last summed them (used_memory counts them) */
   clientsMemory = 0;
+  /** live heap V8 found beyond the accounted figure at the last full GC (evict.ts HeapWatch) */
+  heapSlack = 0;
   /** maxmemory in bytes (0 = no limit), cached by eviction for the per-command check */
   maxmemory = 0;
   /**
