@@ -200,6 +200,71 @@ describe('maxmemory', () => {
   });
 });
 
+describe('access tracking', () => {
+  it('CLIENT NO-TOUCH reads leave the access time alone; TOUCH still touches', async () => {
+    await r.set('k', 'v');
+    const db = srv.state.dbs[0]!;
+    db.lru[slotOf('k')] = clock.lruNow - 50;
+    await r.call('CLIENT', 'NO-TOUCH', 'ON');
+    try {
+      await r.get('k');
+      expect(Number(await r.object('IDLETIME', 'k'))).toBeGreaterThanOrEqual(50);
+      expect(await r.touch('k')).toBe(1);
+      expect(Number(await r.object('IDLETIME', 'k'))).toBeLessThanOrEqual(1);
+    } finally {
+      await r.call('CLIENT', 'NO-TOUCH', 'OFF');
+    }
+    db.lru[slotOf('k')] = clock.lruNow - 50;
+    await r.get('k');
+    expect(Number(await r.object('IDLETIME', 'k'))).toBeLessThanOrEqual(1);
+  });
+
+  it('LFU counters start at 5, grow with accesses and are kept by an overwrite', async () => {
+    await r.config('SET', 'maxmemory-policy', 'allkeys-lfu');
+    await r.config('SET', 'lfu-log-factor', '0');
+    await r.set('k', 'v');
+    expect(Number(await r.object('FREQ', 'k'))).toBe(5);
+    for (let i = 0; i < 10; i++) await r.get('k');
+    expect(Number(await r.object('FREQ', 'k'))).toBe(15);
+    await r.set('k', 'w'); // the lookup for writing counts as an access, the overwrite keeps it
+    expect(Number(await r.object('FREQ', 'k'))).toBe(16);
+  });
+});
+
+describe('lazy freeing', () => {
+  it('FLUSHALL ASYNC and UNLINK of a million keys do not hold other clients up', async () => {
+    const db = srv.state.dbs[1]!;
+    for (let i = 0; i < 1_000_000; i++) db.add(`big:${i}`, 'x'.repeat(20));
+    const other = new Redis({ port: srv.port, host: '127.0.0.1' });
+    try {
+      await other.ping();
+      let worst = 0;
+      let running = true;
+      const pinger = (async () => {
+        while (running) {
+          const t = performance.now();
+          await other.ping();
+          worst = Math.max(worst, performance.now() - t);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await r.select(1);
+      expect(await r.unlink('big:1', 'big:2', 'nokey')).toBe(2);
+      expect(await r.flushall('ASYNC')).toBe('OK');
+      expect(await r.dbsize()).toBe(0);
+      await r.select(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      running = false;
+      await pinger;
+      // a generous bound: freeing is left to the garbage collector, which works concurrently
+      expect(worst).toBeLessThan(250);
+    } finally {
+      other.disconnect();
+    }
+  }, 30000);
+});
+
 describe('memory accounting', () => {
   it('the running dataset figure equals the sum of every key recomputed, after random writes', async () => {
     const seed = testSeed();

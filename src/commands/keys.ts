@@ -465,8 +465,12 @@ register([
       'O(N) where N is the number of keys that will be touched.',
     ),
     handler(c, argv, s) {
+      // TOUCH touches even for a CLIENT NO-TOUCH client: touching is what it is asked to do
+      const noTouch = c.noTouch;
+      c.noTouch = false;
       let n = 0;
       for (let j = 1; j < argv.length; j++) if (s.readKey(c, argv[j]!) !== undefined) n++;
+      c.noTouch = noTouch;
       c.int(n);
     },
   },

@@ -200,7 +200,7 @@ function setCommand(c: Client, argv: string[], s: ServerState): void {
   }
   const key = argv[1]!;
   const db = c.db;
-  const slot = db.slot(key);
+  const slot = writeSlot(db, key);
   setKey(s, db, key, slot, toValue(argv[2]!), false);
   s.keyModified(db, key);
   s.dirty++;
@@ -224,7 +224,7 @@ function msetGeneric(c: Client, argv: string[], s: ServerState, nx: boolean): vo
   }
   for (let j = 1; j < argv.length; j += 2) {
     const key = argv[j]!;
-    setKey(s, db, key, db.slot(key), toValue(argv[j + 1]!), false);
+    setKey(s, db, key, writeSlot(db, key), toValue(argv[j + 1]!), false);
     s.keyModified(db, key);
     s.notify('$', 'set', key, db.id);
   }
@@ -491,7 +491,7 @@ register([
       const key = argv[1]!;
       if (!replyOld(c, s, key)) return;
       const db = c.db;
-      setKey(s, db, key, db.slot(key), toValue(argv[2]!), false);
+      setKey(s, db, key, writeSlot(db, key), toValue(argv[2]!), false);
       signal(s, db, key, '$', 'set');
     },
   },
