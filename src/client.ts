@@ -45,6 +45,16 @@ export class Client extends ReplyBuffer {
   softLimitSince = 0;
   /** bytes received (net_input_bytes contribution) and total commands processed */
   commands = 0;
+  /** MULTI: the transaction being queued, null outside one (see multi.ts) */
+  multi: Transaction | null = null;
+  /** WATCH: the keys watched (null when none), and whether one changed since (flag 'd') */
+  watched: WatchedKey[] | null = null;
+  dirtyCas = false;
+  /**
+   * true while EXEC runs the queued commands: a blocking command then acts as its non-blocking form
+   * (blocking.ts checks it), as inside a transaction nothing may wait
+   */
+  inExec = false;
 
   constructor(
     readonly id: number,
@@ -94,6 +104,26 @@ export class Client extends ReplyBuffer {
   get outputBytes(): number {
     return (this.socket?.writableLength ?? 0) + this.size;
   }
+}
+
+/** A transaction in MULTI (multi.ts): the queued argvs, in order. */
+export interface Transaction {
+  readonly queue: string[][];
+  /** a command failed to queue: EXEC answers EXECABORT */
+  failed: boolean;
+  /** a queued command may grow memory (EXEC is then refused under maxmemory) */
+  denyoom: boolean;
+  /** bytes of queued arguments as Redis counts them (CLIENT LIST multi-mem) */
+  mem: number;
+}
+
+/** A key a client WATCHes (multi.ts keeps the index from keys to these). */
+export interface WatchedKey {
+  readonly client: Client;
+  readonly db: Db;
+  readonly key: string;
+  /** the key was already logically expired (but not deleted) when watched */
+  expired: boolean;
 }
 
 function fmtHost(h: string | undefined): string {

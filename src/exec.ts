@@ -9,6 +9,7 @@ import type { Client } from './client';
 import { lookupCommand, type CommandSpec } from './command';
 import { clock } from './keyspace/clock';
 import { histogramRecord, HIST_COUNTS, latencyAddSample } from './latency';
+import { abortExec, flagTransaction, oomInMulti, queueCommand, TX_CONTROL } from './multi';
 import type { ServerState } from './state';
 
 function unknownCommand(argv: string[]): string {
@@ -35,7 +36,9 @@ export function resolveCommand(c: Client, argv: string[], s: ServerState): Comma
     }
   }
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
-    c.error(errArity(spec.name));
+    if (spec.name === 'exec') refuseExec(c, s, argv, errArity(spec.name));
+    else c.error(errArity(spec.name));
+    s.stats.commandStat(spec.id).rejectedCalls++;
     return null;
   }
   return spec;
@@ -55,29 +58,51 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
   const spec = resolveCommand(c, argv, s);
   if (spec === null) {
     c.lastCommand = argv[0]!.toLowerCase();
+    if (c.multi !== null) flagTransaction(c);
     return;
   }
   c.lastCommand = spec.name;
   if (!c.authenticated && !spec.flags.includes('no_auth')) {
-    rejected(c, s, spec, 'NOAUTH Authentication required.');
+    rejected(c, s, spec, argv, 'NOAUTH Authentication required.');
     return;
   }
   // maxmemory: evict first; when nothing could be freed, refuse what may grow memory (reads go on)
-  if (s.maxmemory !== 0 && !s.performEvictions() && spec.flags.includes('denyoom')) {
-    rejected(c, s, spec, "OOM command not allowed when used memory > 'maxmemory'.");
+  // (in MULTI queueing anything takes memory: see oomInMulti)
+  if (
+    s.maxmemory !== 0 &&
+    !s.performEvictions() &&
+    (spec.flags.includes('denyoom') || (c.multi !== null && oomInMulti(c, spec.name)))
+  ) {
+    rejected(c, s, spec, argv, "OOM command not allowed when used memory > 'maxmemory'.");
+    return;
+  }
+  if (c.multi !== null && !TX_CONTROL.has(spec.name)) {
+    if (spec.flags.includes('no_multi')) rejected(c, s, spec, argv, 'ERR Command not allowed inside a transaction');
+    else queueCommand(c, argv, spec.flags.includes('denyoom'));
     return;
   }
   call(c, spec, argv, s);
 }
 
-function rejected(c: Client, s: ServerState, spec: CommandSpec, msg: string): void {
-  c.error(msg);
+/** A refused EXEC ends its transaction with the reason, and MONITOR still sees it (as Redis). */
+function refuseExec(c: Client, s: ServerState, argv: string[], msg: string): void {
+  abortExec(c, s.watches, msg);
+  if (s.monitors.size !== 0) feedMonitors(c, argv, s);
+}
+
+function rejected(c: Client, s: ServerState, spec: CommandSpec, argv: string[], msg: string): void {
+  if (spec.name === 'exec') refuseExec(c, s, argv, msg);
+  else {
+    c.error(msg);
+    flagTransaction(c);
+  }
   s.stats.commandStat(spec.id).rejectedCalls++;
 }
 
 /** Runs a resolved command and accounts for it (Redis's call()). */
 export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerState): void {
-  const errorsBefore = s.stats.totalErrorReplies;
+  // errors of the commands an EXEC runs are theirs, not EXEC's (see Stats.nestedErrorReplies)
+  const errorsBefore = s.stats.totalErrorReplies - s.stats.nestedErrorReplies;
   const start = performance.now();
   try {
     spec.handler(c, argv, s);
@@ -92,7 +117,7 @@ export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerStat
   st.usec += usec;
   s.stats.totalCommands++;
   c.commands++;
-  if (s.stats.totalErrorReplies !== errorsBefore) st.failedCalls++;
+  if (s.stats.totalErrorReplies - s.stats.nestedErrorReplies > errorsBefore) st.failedCalls++;
   if (s.latencyTracking) histogramRecord(st.hist ?? (st.hist = new Uint32Array(HIST_COUNTS)), usec);
   if (s.latencyThreshold !== 0 && usec >= s.latencyThreshold * 1000) {
     latencyAddSample(s.latency, spec.flags.includes('fast') ? 'fast-command' : 'command', usec / 1000);

@@ -13,6 +13,7 @@ import { touchStamp } from './keyspace/lru';
 import { Db, type DbHooks, type Value } from './keyspace/db';
 import { Logger } from './log';
 import { keyUsage } from './memory';
+import { discardTransaction, WatchRegistry } from './multi';
 
 export interface CommandStat {
   calls: number;
@@ -49,6 +50,11 @@ export class Stats {
   keyspaceHits = 0;
   keyspaceMisses = 0;
   totalErrorReplies = 0;
+  /**
+   * error replies of commands run by EXEC: EXEC adds them here so that call() does not count them
+   * as EXEC's own failure (failed_calls), as Redis
+   */
+  nestedErrorReplies = 0;
   unexpectedErrorReplies = 0;
   totalReadsProcessed = 0;
   totalWritesProcessed = 0;
@@ -154,6 +160,8 @@ export class ServerState {
   readonly onReset: ((c: Client) => void)[] = [];
   /** called when a client disconnects (blocking, pub/sub and WATCH clean up here) */
   readonly onDisconnect: ((c: Client) => void)[] = [];
+  /** WATCHed keys of all clients (multi.ts) */
+  readonly watches = new WatchRegistry();
   /** installed by blocking commands: CLIENT UNBLOCK; true if the client was blocked */
   unblock: (c: Client, withError: boolean) => boolean = () => false;
   /** installed by the network layer: ends CLIENT PAUSE and resumes the paused clients */
@@ -185,11 +193,15 @@ export class ServerState {
       db.hooks = hooks;
       this.dbs.push(db);
     }
+    const endTransaction = (c: Client): void => discardTransaction(c, this.watches);
+    this.onReset.push(endTransaction);
+    this.onDisconnect.push(endTransaction);
   }
 
   /** Hook: a key expired (lazily or actively). Keyspace events and replication DELs attach here. */
-  onExpired(_db: Db, _key: string): void {
+  onExpired(db: Db, key: string): void {
     this.stats.expiredKeys++;
+    if (this.watches.count !== 0) this.watches.touch(db, key);
   }
 
   /**
@@ -223,6 +235,7 @@ export class ServerState {
    * here. Every write command calls it for each key it changes, and adds to `dirty`.
    */
   keyModified(db: Db, key: string): void {
+    if (this.watches.count !== 0) this.watches.touch(db, key);
     // memory accounting: the key's new footprint (collections estimate theirs by sampling)
     const slot = db.map.get(key);
     if (slot !== undefined) {
@@ -236,6 +249,20 @@ export class ServerState {
    * watchers of that db dirty and client tracking invalidates everything here.
    */
   flushed(_dbid: number): void {}
+
+  /**
+   * Called before databases are emptied (dbid -1: all): WATCH must see which watched keys existed.
+   * emptyData calls it; so must anything else that clears a db.
+   */
+  flushing(dbid: number): void {
+    if (this.watches.count === 0) return;
+    for (const db of this.dbs) if (dbid === -1 || db.id === dbid) this.watches.flushing(db);
+  }
+
+  /** Called by SWAPDB after exchanging the contents of two databases (WATCH). */
+  swapped(a: number, b: number): void {
+    if (this.watches.count !== 0) this.watches.swapped(this.dbs[a]!, this.dbs[b]!);
+  }
 
   /**
    * Raises a keyspace notification (Redis's notifyKeyspaceEvent). `type` is the class flag Redis

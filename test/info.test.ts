@@ -137,7 +137,7 @@ describe('INFO', () => {
     expect(field(t, 'keyspace_misses')).toBe('1');
     expect(field(t, 'total_error_replies')).toBe('2');
     expect(field(t, 'total_commands_processed')).toBe('4');
-    expect(field(t, 'cmdstat_get')).toMatch(/^calls=2,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=0$/);
+    expect(field(t, 'cmdstat_get')).toMatch(/^calls=2,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=1,failed_calls=0$/);
     expect(field(t, 'cmdstat_slowlog|len')).toMatch(/^calls=1,/);
     expect(field(t, 'errorstat_ERR')).toBe('count=2');
     expect(field(t, 'db0')).toBe('keys=1,expires=0,avg_ttl=0');

@@ -63,6 +63,8 @@ function flags(c: Client): string {
   if (c.kind === 'replica') f += 'S';
   if (c.monitor) f += 'O';
   if (c.kind === 'pubsub') f += 'P';
+  if (c.multi !== null) f += 'x';
+  if (c.dirtyCas) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (c.noEvict) f += 'e';
   if (c.noTouch) f += 'T';
@@ -74,11 +76,12 @@ export function describeClient(c: Client): string {
   const now = clock.now;
   const qbuf = c.parser.pending;
   const omem = c.outputBytes;
+  const multiMem = c.multi === null ? 0 : c.multi.mem;
   return (
     `id=${c.id} addr=${c.raddr} laddr=${c.laddr} fd=${fd(c)} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +
-    `flags=${flags(c)} db=${c.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} ` +
-    `argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem=${omem} tot-mem=${16384 + qbuf + omem} ` +
+    `flags=${flags(c)} db=${c.db.id} sub=0 psub=0 ssub=0 multi=${c.multi === null ? -1 : c.multi.queue.length} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} ` +
+    `argv-mem=0 multi-mem=${multiMem} rbs=16384 rbp=16384 obl=0 oll=0 omem=${omem} tot-mem=${16384 + qbuf + omem + multiMem} ` +
     `events=r${(c.socket?.writableLength ?? 0) > 0 ? 'w' : ''} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}`
   );
 }

@@ -216,6 +216,7 @@ register([
       if (a < 0 || a >= s.dbs.length || b < 0 || b >= s.dbs.length) return c.error('ERR DB index is out of range');
       if (a !== b) {
         s.dbs[a]!.swapWith(s.dbs[b]!);
+        s.swapped(a, b);
         s.flushed(a);
         s.flushed(b);
         s.dirty++;

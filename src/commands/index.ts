@@ -16,3 +16,4 @@ import './debug';
 import './config';
 import './client';
 import './command';
+import './multi';

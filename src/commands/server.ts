@@ -46,6 +46,7 @@ function flushMode(c: Client, argv: string[], s: ServerState): 'sync' | 'async' 
 /** Empties databases (all when dbid is -1); returns how many keys were removed. */
 export function emptyData(s: ServerState, dbid: number, mode: 'sync' | 'async'): number {
   let removed = 0;
+  s.flushing(dbid);
   for (const db of s.dbs) {
     if (dbid !== -1 && db.id !== dbid) continue;
     removed += db.size;
