@@ -16,4 +16,7 @@ import './debug';
 import './config';
 import './client';
 import './command';
+import './bitmap';
+import './bitmap-field';
+import './hyperloglog';
 import './multi';
