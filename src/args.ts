@@ -116,3 +116,48 @@ function parseHexFloat(s: string): number | null {
 export function is(arg: string, lowerKeyword: string): boolean {
   return arg.length === lowerKeyword.length && arg.toLowerCase() === lowerKeyword;
 }
+
+const TWO64 = 18446744073709551616n;
+
+/**
+ * A SCAN/HSCAN/SSCAN/ZSCAN cursor parsed as Redis does (strtoul: stops at a NUL, a leading '-' wraps
+ * around 2^64); null when invalid ("ERR invalid cursor"). Cursors past 2^53 clamp.
+ */
+export function parseScanCursor(arg: string): number | null {
+  let a = arg;
+  const nul = a.indexOf('\0');
+  if (nul !== -1) a = a.slice(0, nul);
+  if (a.length === 0) return 0;
+  const m = /^([+-]?)(\d+)$/.exec(a);
+  if (m === null) return null;
+  let v = BigInt(m[2]!);
+  if (v >= TWO64) return null;
+  if (m[1] === '-' && v !== 0n) v = TWO64 - v;
+  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+}
+
+/**
+ * The options of HSCAN/SSCAN/ZSCAN from argv[from]: COUNT n (>= 1) and MATCH pattern, in any order,
+ * later ones winning. Returns the error text for a bad one (Redis's wording), else the options;
+ * pattern is null when absent or "*".
+ */
+export function parseScanOptions(argv: string[], from: number): { count: number; pattern: string | null } | string {
+  let count = 10;
+  let pattern: string | null = null;
+  for (let i = from; i < argv.length; i += 2) {
+    const more = argv.length - i;
+    const opt = argv[i]!;
+    if (is(opt, 'count') && more >= 2) {
+      const v = parseInt64(argv[i + 1]!);
+      if (v === null) return ERR_NOT_INT;
+      if (v < 1) return ERR_SYNTAX;
+      count = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
+    } else if (is(opt, 'match') && more >= 2) {
+      pattern = argv[i + 1]!;
+      if (pattern === '*') pattern = null;
+    } else {
+      return ERR_SYNTAX;
+    }
+  }
+  return { count, pattern };
+}
