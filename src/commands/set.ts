@@ -164,7 +164,7 @@ function spop(c: Client, argv: string[], s: ServerState): void {
   if (v >= size) {
     // the whole set, in the order a fresh copy of it iterates (sorted when it fits an intset)
     replyMembers(c, SetValue.from(set.members.slice(), maxIntset(s)).members);
-    s.dirty += Number(v);
+    s.dirty += size;
     dropEmpty(s, c, key);
     s.keyModified(c.db, key);
     return;

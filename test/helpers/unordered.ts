@@ -7,8 +7,11 @@ import { expect } from 'vitest';
 import type { Pair } from './diff';
 import { decodeReply, type Reply } from './resp';
 
-/** 'elements': sort the top-level items; 'pairs': sort consecutive (field, value) pairs / map entries. */
-export type Unordered = 'elements' | 'pairs';
+/**
+ * 'elements': sort the top-level items; 'pairs': sort consecutive (field, value) pairs / map entries;
+ * 'scan': a *SCAN reply (cursor, items) with its items sorted.
+ */
+export type Unordered = 'elements' | 'pairs' | 'scan';
 
 function show(r: Reply): string {
   return JSON.stringify(r);
@@ -19,6 +22,11 @@ export function canonical(raw: string, how: Unordered): string {
   const { reply } = decodeReply(Buffer.from(raw, 'latin1'));
   if (!Array.isArray(reply.v)) return show(reply);
   const items = reply.v;
+  if (how === 'scan') {
+    const list = items[1]!;
+    const inner = Array.isArray(list.v) ? list.v.map(show).sort() : [];
+    return show(items[0]!) + JSON.stringify(inner);
+  }
   if (how === 'elements') return reply.t + JSON.stringify(items.map(show).sort());
   const pairs: string[] = [];
   for (let i = 0; i < items.length; i += 2) pairs.push(show(items[i]!) + ' ' + show(items[i + 1]!));
