@@ -113,6 +113,8 @@ export interface Transaction {
   failed: boolean;
   /** a queued command may grow memory (EXEC is then refused under maxmemory) */
   denyoom: boolean;
+  /** a queued command writes or may replicate (EXEC then waits out CLIENT PAUSE WRITE) */
+  writes: boolean;
   /** bytes of queued arguments as Redis counts them (CLIENT LIST multi-mem) */
   mem: number;
 }

@@ -78,7 +78,7 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
   }
   if (c.multi !== null && !TX_CONTROL.has(spec.name)) {
     if (spec.flags.includes('no_multi')) rejected(c, s, spec, argv, 'ERR Command not allowed inside a transaction');
-    else queueCommand(c, argv, spec.flags.includes('denyoom'));
+    else queueCommand(c, argv, spec.flags);
     return;
   }
   call(c, spec, argv, s);

@@ -35,17 +35,18 @@ function isExpired(db: Db, key: string): boolean {
 }
 
 export function beginTransaction(c: Client): void {
-  c.multi = { queue: [], failed: false, denyoom: false, mem: 0 };
+  c.multi = { queue: [], failed: false, denyoom: false, writes: false, mem: 0 };
 }
 
 /** Queues a command of a client in MULTI and answers +QUEUED. */
-export function queueCommand(c: Client, argv: string[], denyoom: boolean): void {
+export function queueCommand(c: Client, argv: string[], flags: readonly string[]): void {
   const tx = c.multi!;
   tx.queue.push(argv);
   let mem = 8 * argv.length;
   for (let i = 0; i < argv.length; i++) mem += argv[i]!.length;
   tx.mem += mem;
-  if (denyoom) tx.denyoom = true;
+  if (flags.includes('denyoom')) tx.denyoom = true;
+  if (flags.includes('write') || flags.includes('may_replicate')) tx.writes = true;
   c.raw('+QUEUED\r\n');
 }
 

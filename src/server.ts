@@ -202,7 +202,7 @@ export class Server {
   /** Runs one parsed command; false stops the parser (client closing, paused or blocked). */
   private onCommand(c: Client, argv: string[]): boolean {
     const s = this.state;
-    if (s.pausedUntil !== 0 && this.mustPause(argv)) {
+    if (s.pausedUntil !== 0 && this.mustPause(c, argv)) {
       c.waiting = true;
       c.pendingArgv = argv;
       this.pausedClients.add(c);
@@ -233,7 +233,7 @@ export class Server {
     }
   }
 
-  private mustPause(argv: string[]): boolean {
+  private mustPause(c: Client, argv: string[]): boolean {
     const s = this.state;
     if (s.pausedUntil <= Date.now()) {
       this.unpause();
@@ -242,7 +242,8 @@ export class Server {
     if (!s.pauseWritesOnly) return true;
     const spec = lookupCommand(argv);
     if (spec === undefined) return false;
-    return spec.isWrite || spec.flags.includes('may_replicate');
+    // an EXEC waits too when it would run a write
+    return spec.isWrite || spec.flags.includes('may_replicate') || (spec.name === 'exec' && c.multi?.writes === true);
   }
 
   /** Ends CLIENT PAUSE: runs each paused client's waiting command and the rest of its input. */

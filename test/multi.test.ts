@@ -203,6 +203,24 @@ describe('transactions (ioredis, raw)', () => {
     expect(await w.call('EXEC')).toBe('*1\r\n+PONG\r\n');
   });
 
+  it('CLIENT PAUSE WRITE holds queued writes and an EXEC that would write; reads go through', async () => {
+    const s = await raw();
+    await s.call('MULTI');
+    await s.call('GET', 'a');
+    await s.call('SET', 'a', '1');
+    expect(await t.r.client('PAUSE', 300, 'WRITE')).toBe('OK');
+    let start = Date.now();
+    expect(await s.call('EXEC')).toBe('*2\r\n$-1\r\n+OK\r\n');
+    expect(Date.now() - start).toBeGreaterThanOrEqual(200);
+    await s.call('MULTI');
+    await s.call('GET', 'a');
+    expect(await t.r.client('PAUSE', 300, 'WRITE')).toBe('OK');
+    start = Date.now();
+    expect(await s.call('EXEC')).toBe('*1\r\n$1\r\n1\r\n');
+    expect(Date.now() - start).toBeLessThan(200);
+    await t.r.client('UNPAUSE');
+  });
+
   it('commands run by EXEC see inExec (blocking commands act as non-blocking)', async () => {
     expect(await t.r.call('tredis-test-inexec')).toBe(0);
     const res = await t.r.multi().call('tredis-test-inexec').exec();
