@@ -173,6 +173,25 @@ describe('transactions (ioredis, raw)', () => {
     expect(await broken('same', () => other.set('same', 'v'))).toBe(true); // any write counts
   });
 
+  it('WATCH is broken when the key is evicted', async () => {
+    const other = client();
+    await t.r.set('w', 'v'.repeat(100), 'EX', 1000);
+    for (let i = 0; i < 5; i++) await t.r.set(`k${i}`, 'v'.repeat(100));
+    await t.r.watch('w');
+    const used = Number(/used_memory:(\d+)/.exec(await other.info('memory'))![1]);
+    try {
+      await other.config('SET', 'maxmemory-policy', 'volatile-ttl');
+      await other.config('SET', 'maxmemory', String(used));
+      await other.set('big', 'x'.repeat(1000)); // over the limit: the next command evicts w
+      await other.ping();
+      expect(await other.exists('w')).toBe(0);
+    } finally {
+      await other.config('SET', 'maxmemory', '0');
+      await other.config('SET', 'maxmemory-policy', 'noeviction');
+    }
+    expect(await t.r.multi().ping().exec()).toBeNull();
+  });
+
   it('RESET, DISCARD, UNWATCH and disconnect forget the transaction and the watched keys', async () => {
     const s = await raw();
     await s.call('WATCH', 'a', 'b', 'a');
@@ -334,6 +353,8 @@ describe.skipIf(!oracleAvailable)('transactions vs Redis', () => {
       ['MULTI'], ['MULTI', 'x'], ['EXEC'],
       ['MULTI'], ['EXEC'],
       ['MULTI'], ['UNWATCH'], ['DISCARD'],
+      ['WATCH', 'a'], ['MULTI'], ['SET', 'a', '9'], ['RESET'], ['EXEC'], ['GET', 'a'],
+      ['MULTI'], ['PING', 'x'], ['ECHO'], ['CLIENT', 'NOSUCH'], ['EXEC'],
     ));
   });
 
