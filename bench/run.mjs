@@ -20,20 +20,32 @@ import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fmt, machine, median, pinned, root, rss, startServer } from './lib.mjs';
+import { zsetScale } from './scale.mjs';
 
 const env = process.env;
 const PAIRS = Number(env.BENCH_PAIRS ?? 5);
 const N1 = Number(env.BENCH_N1 ?? 100000);
 const N16 = Number(env.BENCH_N16 ?? 1000000);
 const KEYS = Number(env.BENCH_KEYS ?? 1000000);
-const TESTS = env.BENCH_TESTS ?? 'ping,set,get,incr,mset';
+/**
+ * Test groups, each a redis-benchmark run of its own with its share of the requests: the core string
+ * commands, the data-type commands (issue 3), and LRANGE, whose replies are long (a tenth of the
+ * requests). BENCH_TESTS replaces the whole list with one group.
+ */
+const GROUPS = env.BENCH_TESTS
+  ? [{ tests: env.BENCH_TESTS, share: 1 }]
+  : [
+      { tests: 'ping,set,get,incr,mset', share: 1 },
+      { tests: 'lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin', share: 1 },
+      { tests: 'lrange_100,lrange_600', share: 0.1 },
+    ];
 const CLIENTS = 50;
 const record = process.argv.includes('--record');
 /** Runs redis-benchmark --csv; returns {test: {rps, p50, p99}}. */
-function benchmark(port, pipeline, n) {
+function benchmark(port, pipeline, n, tests) {
   const [cmd, args] = pinned(1, 'redis-benchmark', [
     '-h', '127.0.0.1', '-p', String(port), '-c', String(CLIENTS), '-n', String(n), '-P', String(pipeline),
-    '-t', TESTS, '--csv',
+    '-t', tests, '--csv',
   ]);
   const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const result = {};
@@ -51,11 +63,13 @@ async function throughput(pipeline, n) {
   const runs = { tredis: [], redis: [] };
   try {
     // warm-up, not counted: lets V8 optimise the hot path before the first measured run
-    for (const srv of [ours, theirs]) benchmark(srv.port, pipeline, Math.max(10000, Math.floor(n / 5)));
+    for (const srv of [ours, theirs]) for (const g of GROUPS) benchmark(srv.port, pipeline, Math.max(10000, Math.floor((n * g.share) / 5)), g.tests);
     for (let i = 0; i < PAIRS; i++) {
       const order = i % 2 === 0 ? [ours, theirs] : [theirs, ours];
       for (const srv of order) {
-        runs[srv.kind].push(benchmark(srv.port, pipeline, n));
+        const result = {};
+        for (const g of GROUPS) Object.assign(result, benchmark(srv.port, pipeline, Math.max(1000, Math.floor(n * g.share)), g.tests));
+        runs[srv.kind].push(result);
         process.stderr.write('.');
       }
     }
@@ -157,6 +171,10 @@ async function main() {
   lines.push('');
   lines.push(`Memory, ${fmt(KEYS)} keys with 16-byte values: tredis ${fmt(mem.tredis.perKey, 1)} bytes/key of RSS (${fmt(mem.tredis.before / 2 ** 20, 1)} → ${fmt(mem.tredis.after / 2 ** 20, 1)} MiB), redis ${fmt(mem.redis.perKey, 1)} bytes/key (${fmt(mem.redis.before / 2 ** 20, 1)} → ${fmt(mem.redis.after / 2 ** 20, 1)} MiB); ratio **${fmt(mem.tredis.perKey / mem.redis.perKey, 2)}**.`);
   lines.push('');
+  if (!env.BENCH_TESTS) {
+    lines.push(...(await zsetScale(fmt)));
+    lines.push('');
+  }
   const report = lines.join('\n');
   console.log(report);
   if (record) appendFileSync(path.join(root, 'bench/RESULTS.md'), '\n' + report);
