@@ -9,8 +9,8 @@
  * signalled. Changes are counted per operation that wrote a different value (or any write when the
  * string was created or grown), and that count is what the dirty counter gains.
  *
- * Field arithmetic is done in BigInt: fields reach 64 bits and increments are int64, and the
- * overflow rules are then just "the exact result is outside the type's range". Each operation
+ * Field arithmetic is done in BigInt: fields reach 64 bits and increments are int64. Overflow is
+ * decided as Redis's C code decides it, int64 wrap-arounds included (see signedOverflow). Each operation
  * copies the at most 9 bytes it touches into a small window; a write command works on one byte
  * buffer holding the whole string and turns it back into a string once.
  */
@@ -65,6 +65,34 @@ function winSet(bo: number, bits: number, u: bigint): void {
     win[k] = Number(v & 0xffn);
     v >>= 8n;
   }
+}
+
+function maxOf(signed: boolean, bits: number): bigint {
+  return signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+}
+
+/**
+ * Whether value + incr overflows a signed field: 1 above, -1 below, 0 not. This follows Redis's
+ * int64 arithmetic rather than exact math, because they differ: "max - value" wraps for values
+ * near INT64_MIN, so SET i16 of -9223372036854775808 counts as overflowing upwards (SAT gives the
+ * maximum) and it is observable.
+ */
+function signedOverflow(value: bigint, incr: bigint, bits: number): number {
+  const max = maxOf(true, bits);
+  const min = -max - 1n;
+  const maxincr = BigInt.asIntN(64, max - value);
+  const minincr = BigInt.asIntN(64, min - value);
+  if (value > max || (bits !== 64 && incr > maxincr) || (value >= 0n && incr > 0n && incr > maxincr)) return 1;
+  if (value < min || (bits !== 64 && incr < minincr) || (value < 0n && incr < 0n && incr < minincr)) return -1;
+  return 0;
+}
+
+/** The same for an unsigned field (value is a uint64; here int64 wrapping changes nothing). */
+function unsignedOverflow(value: bigint, incr: bigint, bits: number): number {
+  const max = maxOf(false, bits);
+  if (value > max || (incr > 0n && incr > max - value)) return 1;
+  if (incr < 0n && incr < -value) return -1;
+  return 0;
 }
 
 function loadFromString(text: string, byte: number): void {
@@ -182,18 +210,18 @@ function bitfieldGeneric(c: Client, argv: string[], s: ServerState, readOnlyComm
       c.int(op.signed ? BigInt.asIntN(op.bits, raw) : raw);
       continue;
     }
-    const bits = BigInt(op.bits);
     const old = op.signed ? BigInt.asIntN(op.bits, raw) : raw;
-    const min = op.signed ? -(1n << (bits - 1n)) : 0n;
-    const max = op.signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
-    // the exact result: SET of a negative value to an unsigned field is a huge uint64, as in C
-    let want = op.opcode === INCRBY ? old + op.value : op.signed ? op.value : BigInt.asUintN(64, op.value);
-    if (want > max || want < min) {
+    // SET is checked as "value + 0"; a negative SET value on an unsigned field is a huge uint64
+    const base = op.opcode === INCRBY ? old : op.signed ? op.value : BigInt.asUintN(64, op.value);
+    const incr = op.opcode === INCRBY ? op.value : 0n;
+    const dir = op.signed ? signedOverflow(base, incr, op.bits) : unsignedOverflow(base, incr, op.bits);
+    let want = base + incr;
+    if (dir !== 0) {
       if (op.overflow === FAIL) {
         c.nil();
         continue;
       }
-      if (op.overflow === SAT) want = want > max ? max : min;
+      if (op.overflow === SAT) want = dir > 0 ? maxOf(op.signed, op.bits) : op.signed ? -maxOf(true, op.bits) - 1n : 0n;
       else want = op.signed ? BigInt.asIntN(op.bits, want) : BigInt.asUintN(op.bits, want);
     }
     c.int(op.opcode === INCRBY ? want : old);
