@@ -27,7 +27,7 @@ describe('bitmap commands', () => {
     expect(await t.r.bitpos('b', 1)).toBe(7);
     expect(await t.r.bitpos('b', 1, 1)).toBe(100);
     expect(await t.r.object('ENCODING', 'b')).toBe('raw');
-    const bytes = await t.r.getBuffer('b');
+    const bytes = (await t.r.getBuffer('b'))!;
     expect(bytes[0]).toBe(1);
     expect(bytes[12]).toBe(0x08);
   });
@@ -36,10 +36,10 @@ describe('bitmap commands', () => {
     await t.r.set('a', Buffer.from([0xf0, 0x0f]));
     await t.r.set('b', Buffer.from([0xff]));
     expect(await t.r.bitop('AND', 'd', 'a', 'b')).toBe(2);
-    expect([...(await t.r.getBuffer('d'))]).toEqual([0xf0, 0x00]);
+    expect([...(await t.r.getBuffer('d'))!]).toEqual([0xf0, 0x00]);
     expect(await t.r.bitop('NOT', 'd', 'a')).toBe(2);
-    expect([...(await t.r.getBuffer('d'))]).toEqual([0x0f, 0xf0]);
-    expect(await t.r.bitfield('f', 'SET', 'i8', 0, -5, 'GET', 'u8', 0, 'INCRBY', 'u4', '#3', 20)).toEqual([0, 251, 4]);
+    expect([...(await t.r.getBuffer('d'))!]).toEqual([0x0f, 0xf0]);
+    expect(await t.r.call('bitfield', 'f', 'SET', 'i8', 0, -5, 'GET', 'u8', 0, 'INCRBY', 'u4', '#3', 20)).toEqual([0, 251, 4]);
     expect(await t.r.bitfield('f', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', 0, 10)).toEqual([null]);
     expect(await t.r.call('bitfield_ro', 'f', 'GET', 'i8', 0)).toEqual([-5]);
   });
