@@ -43,6 +43,13 @@ export class Client extends ReplyBuffer {
   kind: 'normal' | 'replica' | 'pubsub' | 'master' = 'normal';
   /** when the output buffer went over the soft limit (0 = it is not over) */
   softLimitSince = 0;
+  /** pub/sub subscriptions (pubsub.ts), created on the first one; subscribed mode while count > 0 */
+  channels: Set<string> | null = null;
+  patterns: Set<string> | null = null;
+  shardChannels: Set<string> | null = null;
+  subscriptionCount = 0;
+  /** queued for a write after the current batch (ServerState.queueWrite) */
+  writeQueued = false;
   /** bytes received (net_input_bytes contribution) and total commands processed */
   commands = 0;
   /** MULTI: the transaction being queued, null outside one (see multi.ts) */

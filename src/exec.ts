@@ -52,6 +52,8 @@ export function countError(s: ServerState, msg: string): void {
   s.stats.totalErrorReplies++;
 }
 
+const SUBSCRIBED_MODE = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
+
 /** Runs one command from a client. */
 export function execute(c: Client, argv: string[], s: ServerState): void {
   c.lastInteraction = clock.now;
@@ -74,6 +76,14 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
     (spec.flags.includes('denyoom') || (c.multi !== null && oomInMulti(c, spec.name)))
   ) {
     rejected(c, s, spec, argv, "OOM command not allowed when used memory > 'maxmemory'.");
+    return;
+  }
+  // RESP2 subscribed mode: the connection carries messages, so only these commands make sense
+  if (c.subscriptionCount !== 0 && c.resp === 2 && !SUBSCRIBED_MODE.has(spec.name)) {
+    rejected(
+      c, s, spec, argv,
+      `ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+    );
     return;
   }
   if (c.multi !== null && !TX_CONTROL.has(spec.name)) {

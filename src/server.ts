@@ -16,6 +16,7 @@ import { parseMemory, strerror, type Config } from './config/config';
 import { sampleMemory } from './commands/info';
 import { Evictor, HeapWatch } from './evict';
 import { countError, execute } from './exec';
+import { installKeyspaceEvents, unsubscribeAll } from './pubsub';
 import { latencyAddSampleIfNeeded } from './latency';
 import type { LogLevel } from './log';
 import { clock } from './keyspace/clock';
@@ -64,14 +65,43 @@ export class Server {
     pubsub: { hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, softSeconds: 60 },
   };
 
+  /** clients with output from outside their own commands, written after the current batch */
+  private readonly queued: Client[] = [];
+  private flushScheduled = false;
+
   constructor(state: ServerState) {
     this.state = state;
     state.unpause = () => this.unpause();
+    state.queueWrite = (c) => {
+      if (c.writeQueued || c.closed) return;
+      c.writeQueued = true;
+      this.queued.push(c);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flushQueued);
+      }
+    };
     this.readOutputLimits();
     if (state.config.directive('client-output-buffer-limit') !== undefined) {
       state.config.onChange('client-output-buffer-limit', () => this.readOutputLimits());
     }
   }
+
+  /**
+   * Writes the output queued for other clients (published messages, served blocked commands): runs
+   * once per event-loop turn, after every socket read of that turn, so a subscriber gets one write
+   * for all the messages published in the turn.
+   */
+  private readonly flushQueued = (): void => {
+    this.flushScheduled = false;
+    const clients = this.queued.splice(0);
+    for (const c of clients) {
+      c.writeQueued = false;
+      if (c.closed) continue;
+      c.flush();
+      if (c.socket !== null && c.socket.writableLength !== 0) this.checkOutputLimit(c);
+    }
+  };
 
   /** Listens on every bind address; rejects with the listen error. */
   async listen(port: number, hosts: string[]): Promise<number> {
@@ -395,6 +425,9 @@ export class Server {
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const state = new ServerState(opts.config);
   new Evictor(state); // installs itself as state.performEvictions
+  installKeyspaceEvents(state);
+  state.onReset.push((c) => unsubscribeAll(c, state));
+  state.onDisconnect.push((c) => unsubscribeAll(c, state));
   const heapWatch = opts.ownsProcess === true ? new HeapWatch(state) : null;
   const log = state.log;
   const cfg = state.config;

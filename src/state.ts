@@ -202,6 +202,8 @@ export class ServerState {
   onExpired(db: Db, key: string): void {
     this.stats.expiredKeys++;
     if (this.watches.count !== 0) this.watches.touch(db, key);
+    this.notify('x', 'expired', key, db.id);
+    this.propagateDel(db, key);
   }
 
   /**
@@ -267,10 +269,26 @@ export class ServerState {
   /**
    * Raises a keyspace notification (Redis's notifyKeyspaceEvent). `type` is the class flag Redis
    * uses for the event: 'g' generic, '$' string, 'l' list, 's' set, 'h' hash, 'z' zset, 'x' expired,
-   * 'e' evicted, 't' stream, 'd' module, 'n' new key. Pub/sub (issue 6) delivers these; call it now
-   * with Redis's exact event names (e.g. notify('$', 'set', key, db.id)) so nothing needs retrofitting.
+   * 'e' evicted, 't' stream, 'd' module, 'n' new key, 'm' key miss. Commands call it with Redis's exact
+   * event names (e.g. notify('$', 'set', key, db.id)); pubsub.ts publishes the enabled ones.
    */
-  notify(_type: string, _event: string, _key: string, _dbid: number): void {}
+  notify(type: string, event: string, key: string, dbid: number): void {
+    if (this.keyspaceEvents !== 0) this.publishKeyspaceEvent(type, event, key, dbid);
+  }
+
+  /** notify-keyspace-events as bits (pubsub.ts keeps it current); 0 = nothing is published */
+  keyspaceEvents = 0;
+  /** installed by pubsub.ts: publishes one keyspace event when its class is enabled */
+  publishKeyspaceEvent: (type: string, event: string, key: string, dbid: number) => void = () => {};
+  /** pub/sub subscribers by channel, by pattern, and by shard channel (pubsub.ts) */
+  readonly channels = new Map<string, Set<Client>>();
+  readonly patterns = new Map<string, Set<Client>>();
+  readonly shardChannels = new Map<string, Set<Client>>();
+  /**
+   * installed by the network layer: the client has output from outside its own commands (a
+   * published message, a served blocked command) to be written once the current batch ends
+   */
+  queueWrite: (c: Client) => void = () => {};
 
   /** The Unix time in seconds of the server's start. */
   uptimeSeconds(): number {

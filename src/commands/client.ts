@@ -80,7 +80,7 @@ export function describeClient(c: Client): string {
   return (
     `id=${c.id} addr=${c.raddr} laddr=${c.laddr} fd=${fd(c)} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +
-    `flags=${flags(c)} db=${c.db.id} sub=0 psub=0 ssub=0 multi=${c.multi === null ? -1 : c.multi.queue.length} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} ` +
+    `flags=${flags(c)} db=${c.db.id} sub=${c.channels?.size ?? 0} psub=${c.patterns?.size ?? 0} ssub=${c.shardChannels?.size ?? 0} multi=${c.multi === null ? -1 : c.multi.queue.length} qbuf=${qbuf} qbuf-free=${Math.max(0, 20474 - qbuf)} ` +
     `argv-mem=0 multi-mem=${multiMem} rbs=16384 rbp=16384 obl=0 oll=0 omem=${omem} tot-mem=${16384 + qbuf + omem + multiMem} ` +
     `events=r${(c.socket?.writableLength ?? 0) > 0 ? 'w' : ''} cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.resp}`
   );

@@ -23,7 +23,12 @@ register([
     tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
     handler(c, argv) {
       if (argv.length > 2) c.error("ERR wrong number of arguments for 'ping' command");
-      else if (argv.length === 2) c.bulk(argv[1]!);
+      else if (c.subscriptionCount !== 0 && c.resp === 2) {
+        // in RESP2 subscribed mode the reply has the shape of a message: pong and the argument
+        c.array(2);
+        c.bulk('pong');
+        c.bulk(argv.length === 2 ? argv[1]! : '');
+      } else if (argv.length === 2) c.bulk(argv[1]!);
       else c.simple('PONG');
     },
   },

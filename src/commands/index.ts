@@ -27,3 +27,4 @@ import './bitmap';
 import './bitmap-field';
 import './hyperloglog';
 import './multi';
+import './pubsub';

@@ -318,9 +318,9 @@ function statsSection(s: ServerState, l: Lines): void {
   l.f('current_eviction_exceeded_time', 0);
   l.f('keyspace_hits', st.keyspaceHits);
   l.f('keyspace_misses', st.keyspaceMisses);
-  l.f('pubsub_channels', 0);
-  l.f('pubsub_patterns', 0);
-  l.f('pubsubshard_channels', 0);
+  l.f('pubsub_channels', s.channels.size);
+  l.f('pubsub_patterns', s.patterns.size);
+  l.f('pubsubshard_channels', s.shardChannels.size);
   l.f('latest_fork_usec', 0);
   l.f('total_forks', 0);
   l.f('migrate_cached_sockets', 0);
