@@ -135,7 +135,7 @@ function zrangeGeneric(c: Client, argv: string[], s: ServerState, keyAt: number,
     if (dst !== null) {
       const nodes: ZNode[] = [];
       for (let i = 0; i < count && n !== null; i++, n = rev ? n.prev : n.next[0]!) nodes.push(n);
-      store(c, s, dst, nodes, rev);
+      store(c, s, dst, nodes, rev, true);
       return;
     }
     entriesHeader(c, count, withScores);
@@ -165,24 +165,33 @@ function zrangeGeneric(c: Client, argv: string[], s: ServerState, keyAt: number,
     }
   }
   if (dst !== null) {
-    store(c, s, dst, nodes, rev);
+    store(c, s, dst, nodes, rev, false);
     return;
   }
   entriesHeader(c, nodes.length, withScores);
   for (let i = 0; i < nodes.length; i++) replyNode(c, nodes[i]!, withScores);
 }
 
-/** ZRANGESTORE's result: the nodes (in walk order) as a new zset at dst. */
-function store(c: Client, s: ServerState, dst: string, nodes: ZNode[], rev: boolean): void {
+/**
+ * ZRANGESTORE's result: the nodes (in walk order) as a new zset at dst. Redis starts the result as a
+ * listpack (unless a rank range is known to be too long) and adds the entries in walk order,
+ * converting when one does not fit; entries added while it was a listpack lose a negative zero's
+ * sign (listpack scores are text). The walk is replayed here for that, then built in O(n).
+ */
+function store(c: Client, s: ServerState, dst: string, nodes: ZNode[], rev: boolean, byRank: boolean): void {
   const n = nodes.length;
+  const limits = zlimits(s);
   const members = new Array<string>(n);
   const scores = new Array<number>(n);
+  let listpack = !byRank || n <= limits.entries;
   for (let i = 0; i < n; i++) {
-    const node = nodes[rev ? n - 1 - i : i]!;
-    members[i] = node.member;
-    scores[i] = node.score;
+    const node = nodes[i]!;
+    if (listpack && (i + 1 > limits.entries || node.member.length > limits.value)) listpack = false;
+    const at = rev ? n - 1 - i : i;
+    members[at] = node.member;
+    scores[at] = listpack && node.score === 0 ? 0 : node.score;
   }
-  storeResult(c, s, dst, ZSetValue.fromSorted(members, scores, zlimits(s)), 'zrangestore');
+  storeResult(c, s, dst, ZSetValue.fromSorted(members, scores, limits), 'zrangestore');
 }
 
 const docs = (summary: string, since: string, complexity: string) => ({ summary, since, group: 'sorted-set', complexity });

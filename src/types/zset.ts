@@ -570,7 +570,8 @@ export class ZSetValue implements CollectionValue {
       members.push(x.member);
       scores.push(x.score);
     }
-    const z = ZSetValue.fromSorted(members, scores, { entries: Infinity, value: Infinity });
+    // built as a skiplist so that no score is normalized, then given this set's encoding
+    const z = ZSetValue.fromSorted(members, scores, { entries: -1, value: -1 });
     z.listpack = this.listpack;
     return z;
   }
