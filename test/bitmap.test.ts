@@ -332,6 +332,32 @@ describe.skipIf(!oracleAvailable)('bitmaps vs Redis', () => {
     await expectSame(d.pair, cmds);
   });
 
+  const bigSeed = testSeed();
+  it(`big bitmaps edited through ropes match byte for byte (seed ${bigSeed})`, async () => {
+    const rnd = seededRandom(bigSeed);
+    const int = (n: number): number => Math.floor(rnd() * n);
+    const key = (): string => `B${int(3)}`;
+    const bit = (): string => String(int(3) === 0 ? int(3_000_000) : int(800_000));
+    const cmds: string[][] = [['SETBIT', 'B0', '600000', '1'], ['SETBIT', 'B1', '1000', '1']];
+    for (let i = 0; i < 1500; i++) {
+      const r = int(100);
+      if (r < 45) cmds.push(['SETBIT', key(), bit(), String(int(2))]);
+      else if (r < 65) cmds.push(['GETBIT', key(), bit()]);
+      else if (r < 75) cmds.push(['BITFIELD', key(), 'INCRBY', ['u8', 'i16', 'u63', 'i64'][int(4)]!, bit(), String(int(1000) - 500), 'GET', 'u32', bit()]);
+      else if (r < 80) cmds.push(['BITFIELD_RO', key(), 'GET', 'i13', bit()]);
+      else if (r < 84) cmds.push(['BITCOUNT', key(), String(int(50000)), String(-int(50000))]);
+      else if (r < 87) cmds.push(['BITPOS', key(), String(int(2)), String(int(100000))]);
+      else if (r < 89) cmds.push(['GET', key()]);
+      else if (r < 92) cmds.push(['SETRANGE', key(), String(int(200000)), 'xyz']);
+      else if (r < 94) cmds.push(['APPEND', key(), '\xff\x00']);
+      else if (r < 96) cmds.push(['STRLEN', key()]);
+      else if (r < 98) cmds.push(['BITOP', 'OR', key(), key(), key()]);
+      else cmds.push(['DEL', key()]);
+    }
+    cmds.push(['GET', 'B0'], ['GET', 'B1'], ['GET', 'B2']);
+    await expectSame(d.pair, cmds);
+  });
+
   const seed = testSeed();
   it(`random bitmap sequence (seed ${seed})`, async () => {
     const rnd = seededRandom(seed);

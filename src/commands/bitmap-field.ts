@@ -12,7 +12,8 @@
  * Field arithmetic is done in BigInt: fields reach 64 bits and increments are int64. Overflow is
  * decided as Redis's C code decides it, int64 wrap-arounds included (see signedOverflow). Each operation
  * copies the at most 9 bytes it touches into a small window; a write command works on one byte
- * buffer holding the whole string and turns it back into a string once.
+ * buffer holding the whole string and turns it back into a string once, or, for big strings, edits
+ * the bytes through a rope (bitmap-rope.ts) so no large string is allocated per command.
  */
 
 import { ERR_NOT_INT, ERR_SYNTAX, ERR_WRONGTYPE, is, parseInt64 } from '../args';
@@ -21,6 +22,7 @@ import { register } from '../command';
 import { keyUsage } from '../memory';
 import type { ServerState } from '../state';
 import { bitOffset, canGrowTo } from './bitmap';
+import { BIG, cachedRope, ropeByte, ropeFor, ropeGrow, ropeSetByte, type Rope } from './bitmap-rope';
 import { addKey, markRaw, str, toValue, writeSlot } from './string-common';
 
 const ERR_TYPE = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
@@ -101,6 +103,15 @@ function loadFromString(text: string, byte: number): void {
 
 function loadFromBuffer(buf: Uint8Array, byte: number): void {
   for (let k = 0; k < 9; k++) win[k] = byte + k < buf.length ? buf[byte + k]! : 0;
+}
+
+function loadFromRope(r: Rope, byte: number): void {
+  for (let k = 0; k < 9; k++) win[k] = ropeByte(r, byte + k);
+}
+
+function storeToRope(r: Rope, byte: number, bits: number, bo: number): void {
+  const nbytes = (bo + bits + 7) >>> 3;
+  for (let k = 0; k < nbytes; k++) ropeSetByte(r, byte + k, win[k]!);
 }
 
 function storeToBuffer(buf: Uint8Array, byte: number, bits: number, bo: number): void {
@@ -197,14 +208,23 @@ function bitfieldGeneric(c: Client, argv: string[], s: ServerState, readOnlyComm
   const need = Math.floor(highest / 8) + 1;
   if (!canGrowTo(c, need)) return;
   const grown = slot === -1 || need > old.length;
-  const buf = new Uint8Array(Math.max(need, old.length));
-  Buffer.from(buf.buffer, buf.byteOffset, buf.length).write(old, 'latin1');
+  // big strings are edited through a rope (bitmap-rope.ts), small ones in one byte buffer
+  let rope: Rope | null = null;
+  let buf: Uint8Array | null = null;
+  if (need >= BIG || old.length >= BIG) {
+    rope = ropeFor(db, key, old);
+    ropeGrow(rope, need);
+  } else {
+    buf = new Uint8Array(Math.max(need, old.length));
+    Buffer.from(buf.buffer, buf.byteOffset, buf.length).write(old, 'latin1');
+  }
   let changes = 0;
   c.array(ops.length);
   for (const op of ops) {
     const byte = Math.floor(op.offset / 8);
     const bo = op.offset % 8;
-    loadFromBuffer(buf, byte);
+    if (rope !== null) loadFromRope(rope, byte);
+    else loadFromBuffer(buf!, byte);
     const raw = winGet(bo, op.bits);
     if (op.opcode === GET) {
       c.int(op.signed ? BigInt.asIntN(op.bits, raw) : raw);
@@ -226,14 +246,17 @@ function bitfieldGeneric(c: Client, argv: string[], s: ServerState, readOnlyComm
     }
     c.int(op.opcode === INCRBY ? want : old);
     winSet(bo, op.bits, BigInt.asUintN(op.bits, want));
-    storeToBuffer(buf, byte, op.bits, bo);
+    if (rope !== null) storeToRope(rope, byte, op.bits, bo);
+    else storeToBuffer(buf!, byte, op.bits, bo);
     if (grown || want !== old) changes++;
   }
   if (!grown && changes === 0) {
+    // keep the rope's root in the Db so the cache stays valid by identity
+    if (rope !== null) db.update(slot, rope.value);
     markRaw(db, key, old.length);
     return;
   }
-  const value = Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString('latin1');
+  const value = rope !== null ? rope.value : Buffer.from(buf!.buffer, buf!.byteOffset, buf!.length).toString('latin1');
   if (slot === -1) addKey(s, db, key, toValue(value));
   else db.update(slot, toValue(value));
   markRaw(db, key, value.length);
@@ -255,10 +278,12 @@ function readOnly(c: Client, s: ServerState, key: string, ops: FieldOp[]): void 
     return;
   }
   const text = v === undefined ? '' : str(v);
+  const rope = text.length >= BIG ? cachedRope(c.db, key, text) : undefined;
   c.array(ops.length);
   for (const op of ops) {
     const byte = Math.floor(op.offset / 8);
-    loadFromString(text, byte);
+    if (rope !== undefined) loadFromRope(rope, byte);
+    else loadFromString(text, byte);
     const raw = winGet(op.offset % 8, op.bits);
     c.int(op.signed ? BigInt.asIntN(op.bits, raw) : raw);
   }

@@ -3,12 +3,11 @@
  * bitmap-field.ts). Bit 0 is the most significant bit of byte 0, as in Redis.
  *
  * Bitmaps are ordinary string values (latin1 strings, one char per byte), so GET returns the same
- * bytes Redis would. The price: V8 strings are immutable, so SETBIT builds a new string, which is
- * O(length) per write (slices and a concatenation, which V8 flattens on the next read). That is
- * cheap for the bitmaps most applications keep (a few KB to a few hundred KB) and grows linearly
- * beyond; see the measurements in this area's report. Reads (GETBIT, BITCOUNT, BITPOS) never copy
- * for small work; BITCOUNT over long ranges and BITOP copy into an aligned buffer once and work
- * four bytes at a time.
+ * bytes Redis would. V8 strings are immutable, so SETBIT on a small bitmap builds a new string
+ * (slices and a concatenation); from BIG bytes on, SETBIT/GETBIT/BITFIELD go through a rope kept
+ * beside the value (bitmap-rope.ts) so that an edit never allocates a large string. Reads never
+ * copy for small work; BITCOUNT over long ranges and BITOP copy into an aligned buffer once and
+ * work four bytes at a time.
  *
  * Argument and lookup order follows Redis 7.0 exactly, since it decides which error wins: SETBIT
  * checks offset, then bit, then type; BITCOUNT and BITPOS look the key up before parsing the range
@@ -20,6 +19,7 @@ import { ERR_NOT_INT, ERR_SYNTAX, ERR_WRONGTYPE, is, parseInt64 } from '../args'
 import type { Client } from '../client';
 import { register } from '../command';
 import type { ServerState } from '../state';
+import { BIG, cachedRope, ropeByte, ropeFor, ropeGrow, ropeSetByte } from './bitmap-rope';
 import { ERR_TOO_BIG, MAX_JS_STRING, addKey, markRaw, setKey, signal, str, toValue, writeSlot } from './string-common';
 
 export const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
@@ -127,7 +127,15 @@ function setbitCommand(c: Client, argv: string[], s: ServerState): void {
   const len = old.length;
   let prev = 0;
   let next: string;
-  if (byte >= len) {
+  if (byte >= BIG || len >= BIG) {
+    // big bitmaps are edited through a rope (see bitmap-rope.ts): no large copy per command
+    const r = ropeFor(db, key, old);
+    ropeGrow(r, byte + 1);
+    const b = ropeByte(r, byte);
+    prev = b & mask ? 1 : 0;
+    ropeSetByte(r, byte, on ? b | mask : b & ~mask);
+    next = r.value;
+  } else if (byte >= len) {
     next = old + (byte > len ? '\0'.repeat(byte - len) : '') + String.fromCharCode(on ? mask : 0);
   } else {
     const b = old.charCodeAt(byte);
@@ -136,8 +144,7 @@ function setbitCommand(c: Client, argv: string[], s: ServerState): void {
     next = nb === b ? old : old.slice(0, byte) + String.fromCharCode(nb) + old.slice(byte + 1);
   }
   if (slot === -1) addKey(s, db, key, toValue(next));
-  else if (next !== old) db.update(slot, toValue(next));
-  else if (typeof db.values[slot] === 'number') db.update(slot, toValue(next));
+  else db.update(slot, toValue(next));
   markRaw(db, key, next.length);
   // nothing is signalled when neither the length nor the bit changed (Redis 7.0)
   if (slot === -1 || byte >= len || prev !== (on ? 1 : 0)) signal(s, db, key, '$', 'setbit');
@@ -158,8 +165,14 @@ function getbitCommand(c: Client, argv: string[], s: ServerState): void {
   }
   const text = str(v);
   const byte = Math.floor(offset / 8);
-  if (byte >= text.length) c.int(0);
-  else c.int(text.charCodeAt(byte) & (0x80 >>> offset % 8) ? 1 : 0);
+  if (byte >= text.length) {
+    c.int(0);
+    return;
+  }
+  // a bitmap being edited through a rope is read there, so the value is not flattened per probe
+  const r = text.length >= BIG ? cachedRope(c.db, argv[1]!, text) : undefined;
+  const b = r !== undefined ? ropeByte(r, byte) : text.charCodeAt(byte);
+  c.int(b & (0x80 >>> offset % 8) ? 1 : 0);
 }
 
 // ---- ranges shared by BITCOUNT and BITPOS ----
