@@ -8,6 +8,7 @@ import './string-incr';
 import './string-lcs';
 import './keys';
 import './keys-expire';
+import './sort';
 import './info';
 import './server';
 import './server-latency';
