@@ -43,6 +43,8 @@ export class Client extends ReplyBuffer {
   kind: 'normal' | 'replica' | 'pubsub' | 'master' = 'normal';
   /** when the output buffer went over the soft limit (0 = it is not over) */
   softLimitSince = 0;
+  /** CLIENT TRACKING state (tracking.ts); null while tracking is off */
+  tracking: TrackingState | null = null;
   /** pub/sub subscriptions (pubsub.ts), created on the first one; subscribed mode while count > 0 */
   channels: Set<string> | null = null;
   patterns: Set<string> | null = null;
@@ -139,4 +141,18 @@ function fmtHost(h: string | undefined): string {
   if (h === undefined) return '?';
   if (h.startsWith('::ffff:')) return h.slice(7);
   return h.includes(':') ? `[${h}]` : h;
+}
+
+/** A tracking client's settings (CLIENT TRACKING, tracking.ts). */
+export interface TrackingState {
+  /** client id the messages go to; 0 = the client itself */
+  redirect: number;
+  bcast: boolean;
+  optin: boolean;
+  optout: boolean;
+  noloop: boolean;
+  /** CLIENT CACHING YES/NO given for the next command */
+  caching: boolean;
+  brokenRedirect: boolean;
+  prefixes: Set<string>;
 }

@@ -45,12 +45,13 @@ export interface CommandSpec {
   subcommands?: Map<string, CommandSpec>;
   /** derived at registration */
   isWrite: boolean;
+  isReadonly: boolean;
   allCategories: string[];
   /** a dense index, so per-server statistics can live in an array instead of a Map keyed by name */
   id: number;
 }
 
-export type CommandDef = Omit<CommandSpec, 'isWrite' | 'allCategories' | 'subcommands' | 'id'> & {
+export type CommandDef = Omit<CommandSpec, 'isWrite' | 'isReadonly' | 'allCategories' | 'subcommands' | 'id'> & {
   subcommands?: CommandDef[];
 };
 
@@ -83,6 +84,7 @@ function finish(def: CommandDef): CommandSpec {
     ...def,
     subcommands: undefined,
     isWrite: flags.includes('write'),
+    isReadonly: flags.includes('readonly'),
     allCategories: [...cats],
     id: allSpecs.length,
   };

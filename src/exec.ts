@@ -6,7 +6,8 @@
 
 import { errArity } from './args';
 import type { Client } from './client';
-import { lookupCommand, type CommandSpec } from './command';
+import { keyPositions, lookupCommand, type CommandSpec } from './command';
+import { rememberKeys, sendPendingSelf } from './tracking';
 import { clock } from './keyspace/clock';
 import { histogramRecord, HIST_COUNTS, latencyAddSample } from './latency';
 import { abortExec, flagTransaction, oomInMulti, queueCommand, TX_CONTROL } from './multi';
@@ -109,11 +110,29 @@ function rejected(c: Client, s: ServerState, spec: CommandSpec, argv: string[], 
   s.stats.commandStat(spec.id).rejectedCalls++;
 }
 
+/**
+ * Client-side caching after a command of a tracking client: remember the keys a read-only command
+ * read, forget a CLIENT CACHING given for it, and (at the outermost call) send the invalidations its
+ * own writes caused, after its reply.
+ */
+function afterTrackedCommand(c: Client, spec: CommandSpec, argv: string[], s: ServerState, outermost: boolean): void {
+  const t = c.tracking!;
+  if (spec.isReadonly && !t.bcast) {
+    const keys: string[] = [];
+    for (const i of keyPositions(spec, argv)) keys.push(argv[i]!);
+    if (keys.length !== 0) rememberKeys(c, s, keys);
+  }
+  if (spec.name !== 'client|caching' && c.multi === null) t.caching = false;
+  if (outermost && s.tracking.pendingSelf.length !== 0) sendPendingSelf(s, c);
+}
+
 /** Runs a resolved command and accounts for it (Redis's call()). */
 export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerState): void {
   // errors of the commands an EXEC runs are theirs, not EXEC's (see Stats.nestedErrorReplies)
   const errorsBefore = s.stats.totalErrorReplies - s.stats.nestedErrorReplies;
   const start = performance.now();
+  const outer = s.executing;
+  s.executing = c;
   try {
     spec.handler(c, argv, s);
   } catch (err) {
@@ -121,6 +140,8 @@ export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerStat
     s.log.warning(`Internal error in '${spec.name}': ${(err as Error).stack ?? String(err)}`);
     c.error(`ERR internal error while executing '${spec.name}'`);
   }
+  s.executing = outer;
+  if (c.tracking !== null) afterTrackedCommand(c, spec, argv, s, outer === null);
   const usec = (performance.now() - start) * 1000;
   const st = s.stats.commandStat(spec.id);
   st.calls++;

@@ -17,6 +17,7 @@ import { sampleMemory } from './commands/info';
 import { Evictor, HeapWatch } from './evict';
 import { countError, execute } from './exec';
 import { installKeyspaceEvents, unsubscribeAll } from './pubsub';
+import { installTracking } from './tracking';
 import { latencyAddSampleIfNeeded } from './latency';
 import type { LogLevel } from './log';
 import { clock } from './keyspace/clock';
@@ -426,6 +427,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const state = new ServerState(opts.config);
   new Evictor(state); // installs itself as state.performEvictions
   installKeyspaceEvents(state);
+  installTracking(state);
   state.onReset.push((c) => unsubscribeAll(c, state));
   state.onDisconnect.push((c) => unsubscribeAll(c, state));
   const heapWatch = opts.ownsProcess === true ? new HeapWatch(state) : null;

@@ -12,6 +12,7 @@ import { Config } from './config/config';
 import { touchStamp } from './keyspace/lru';
 import { Db, type DbHooks, type Value } from './keyspace/db';
 import { Logger } from './log';
+import { TrackingTable } from './tracking-table';
 import { keyUsage } from './memory';
 import { discardTransaction, WatchRegistry } from './multi';
 
@@ -202,6 +203,7 @@ export class ServerState {
   onExpired(db: Db, key: string): void {
     this.stats.expiredKeys++;
     if (this.watches.count !== 0) this.watches.touch(db, key);
+    if (this.tracking.clients !== 0) this.invalidateTracked(key);
     this.notify('x', 'expired', key, db.id);
     this.propagateDel(db, key);
   }
@@ -238,6 +240,7 @@ export class ServerState {
    */
   keyModified(db: Db, key: string): void {
     if (this.watches.count !== 0) this.watches.touch(db, key);
+    if (this.tracking.clients !== 0) this.invalidateTracked(key);
     // memory accounting: the key's new footprint (collections estimate theirs by sampling)
     const slot = db.map.get(key);
     if (slot !== undefined) {
@@ -250,7 +253,18 @@ export class ServerState {
    * FLUSHDB/FLUSHALL (and later SWAPDB, replica full sync) call it after clearing: WATCH marks the
    * watchers of that db dirty and client tracking invalidates everything here.
    */
-  flushed(_dbid: number): void {}
+  flushed(dbid: number): void {
+    if (this.tracking.clients !== 0 || dbid === -1) this.invalidateTrackedAll(dbid);
+  }
+
+  /** client-side caching bookkeeping (tracking.ts) */
+  readonly tracking = new TrackingTable();
+  /** the client whose command is running (Redis's current_client), for NOLOOP and deferred invalidations */
+  executing: Client | null = null;
+  /** installed by tracking.ts: a key changed, invalidate it for the clients caching it */
+  invalidateTracked: (key: string) => void = () => {};
+  /** installed by tracking.ts: a database (-1: all) was flushed */
+  invalidateTrackedAll: (dbid: number) => void = () => {};
 
   /**
    * Called before databases are emptied (dbid -1: all): WATCH must see which watched keys existed.

@@ -8,6 +8,7 @@
 
 import { ERR_NOT_INT, ERR_SYNTAX, errArity, is, parseInteger } from '../args';
 import type { Client } from '../client';
+import { cachingCommand, getRedirect, trackingCommand, trackingInfo } from '../tracking';
 import { register, type CommandDef } from '../command';
 import { clock } from '../keyspace/clock';
 import type { ServerState } from '../state';
@@ -267,17 +268,12 @@ register([
       sub('no-touch', 3, ['fast'], 'Controls whether commands sent by the client affect the LRU/LFU of accessed keys.', (c, argv) =>
         onOff(c, argv[2]!, (on) => (c.noTouch = on)),
       ),
-      sub('getredir', 2, [], 'Returns the client ID to which the connection\'s tracking notifications are redirected.', (c) => c.int(-1)),
-      sub('trackinginfo', 2, [], 'Returns information about server-assisted client-side caching for the connection.', (c) => {
-        c.map(3);
-        c.bulk('flags');
-        c.set(1);
-        c.bulk('off');
-        c.bulk('redirect');
-        c.int(-1);
-        c.bulk('prefixes');
-        c.array(0);
-      }),
+      sub('getredir', 2, [], 'Returns the client ID to which the connection\'s tracking notifications are redirected.', (c) =>
+        c.int(getRedirect(c)),
+      ),
+      sub('trackinginfo', 2, [], 'Returns information about server-assisted client-side caching for the connection.', (c) => trackingInfo(c)),
+      sub('tracking', -3, [], 'Controls server-assisted client-side caching for the connection.', (c, argv, s) => trackingCommand(c, argv, s)),
+      sub('caching', 3, [], 'Instructs the server whether to track the keys in the next request.', (c, argv) => cachingCommand(c, argv)),
       sub('unblock', -3, ['admin'], 'Unblocks a client blocked by a blocking command from a different connection.', (c, argv, s) => {
         const id = parseInteger(argv[2]!);
         if (id === null) return c.error(ERR_NOT_INT);
