@@ -377,7 +377,7 @@ describe('SORT on a large set', () => {
     const out = await t.r.sort('big', 'LIMIT', '0', '5');
     const asc = members.map(Number).sort((a, b) => a - b);
     expect(out).toEqual(asc.slice(0, 5).map(String));
-    const desc = await t.r.sort('big', 'DESC', 'LIMIT', '0', '1');
+    const desc = (await t.r.sort('big', 'DESC', 'LIMIT', '0', '1')) as string[];
     expect(Number(desc[0])).toBe(asc[asc.length - 1]);
     expect(Date.now() - t0).toBeLessThan(5000);
     const r2 = new Redis({ port: t.srv.port, host: '127.0.0.1' });
