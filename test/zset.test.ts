@@ -6,6 +6,7 @@
 import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
 import { expectSame } from './helpers/diff';
+import { RawSession } from './helpers/raw';
 import { oracleAvailable } from './helpers/oracle';
 import { seededRandom, testSeed, useDifferential, useServer } from './helpers/setup';
 import { ZSetValue, type ScoreRange } from '../src/types/zset';
@@ -446,6 +447,67 @@ describe.skipIf(!oracleAvailable)('sorted sets vs Redis (exact bytes)', () => {
       ['TYPE', 'z'],
     ];
     await expectSame(d.pair, cmds);
+  });
+
+  it('lex ranges over mixed scores on a small set follow the listpack walk', async () => {
+    const cmds: string[][] = [['ZADD', 'm', '1', 'd', '2', 'a', '3', 'c', '4', 'b', '5', 'e']];
+    for (const [a, b] of [['[b', '[d'], ['-', '[c'], ['(a', '+'], ['[c', '[c'], ['[a', '(b']]) {
+      cmds.push(['ZRANGEBYLEX', 'm', a!, b!], ['ZREVRANGEBYLEX', 'm', b!, a!], ['ZLEXCOUNT', 'm', a!, b!]);
+    }
+    cmds.push(['ZREMRANGEBYLEX', 'm', '[b', '[d'], ['ZRANGE', 'm', '0', '-1']);
+    await expectSame(d.pair, cmds);
+  });
+
+  it('keyspace events: same events, same order', async () => {
+    const subs = [await RawSession.connect(d.srv.port), await RawSession.connect(d.oracle.port)];
+    try {
+      await expectSame(d.pair, [['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']]);
+      for (const s of subs) await s.call('PSUBSCRIBE', '__keyevent@0__:*');
+      await expectSame(d.pair, [
+        ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'],
+        ['ZADD', 'z', '1', 'a'],
+        ['ZADD', 'z', 'XX', '5', 'nope'],
+        ['ZINCRBY', 'z', '1', 'a'],
+        ['ZADD', 'z', 'INCR', '1', 'a'],
+        ['ZREM', 'z', 'nope'],
+        ['ZREM', 'z', 'a'],
+        ['ZRANGESTORE', 'd', 'z', '0', '-1'],
+        ['ZRANGESTORE', 'd', 'z', '5', '6'],
+        ['ZUNIONSTORE', 'u', '1', 'z'],
+        ['ZINTERSTORE', 'u', '2', 'z', 'nokey'],
+        ['ZDIFFSTORE', 'u', '1', 'z'],
+        ['ZREMRANGEBYSCORE', 'u', '0', '2'],
+        ['ZREMRANGEBYRANK', 'u', '0', '-1'],
+        ['ZADD', 'l', '0', 'a', '0', 'b'],
+        ['ZREMRANGEBYLEX', 'l', '-', '+'],
+        ['ZPOPMIN', 'z'],
+        ['ZPOPMAX', 'z', '5'],
+        ['ZADD', 'z', '1', 'a', '2', 'b'],
+        ['ZMPOP', '1', 'z', 'MIN', 'COUNT', '5'],
+        ['PUBLISH', 'end', 'x'],
+      ]);
+      await expectSame(d.pair, [['CONFIG', 'SET', 'notify-keyspace-events', '']]);
+      const events = await Promise.all(
+        subs.map(async (s) => {
+          const out: string[] = [];
+          // read until the oracle's traffic is drained: both get the same count if they agree
+          for (;;) {
+            let r: string;
+            try {
+              r = await s.readReply(300);
+            } catch {
+              break;
+            }
+            out.push(r);
+          }
+          return out;
+        }),
+      );
+      expect(events[0]!.length).toBeGreaterThan(20);
+      expect(events[0]).toEqual(events[1]);
+    } finally {
+      for (const s of subs) s.close();
+    }
   });
 
   it('ZADD then the same key again with every option combination', async () => {
