@@ -381,10 +381,11 @@ export function sortKeys(argv: string[]): number[] {
   return store === -1 ? [1] : [1, store];
 }
 
-const docs = (summary: string, since: string) => ({
+const docs = (summary: string, since: string, args: string) => ({
   summary,
   since,
   group: 'generic',
+  args,
   complexity:
     'O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).',
 });
@@ -398,7 +399,11 @@ register([
     keys: [1, 1, 1],
     categories,
     getKeys: sortKeys,
-    docs: docs('Sort the elements in a list, set or sorted set', '1.0.0'),
+    docs: docs(
+      'Sort the elements in a list, set or sorted set',
+      '1.0.0',
+      'key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC|DESC] [ALPHA] [STORE destination]',
+    ),
     handler(c, argv, s) {
       sortGeneric(c, argv, s, false);
     },
@@ -410,7 +415,11 @@ register([
     keys: [1, 1, 1],
     categories,
     keyFlags: ['RO', 'access'],
-    docs: docs('Sort the elements in a list, set or sorted set. Read-only variant of SORT.', '7.0.0'),
+    docs: docs(
+      'Sort the elements in a list, set or sorted set. Read-only variant of SORT.',
+      '7.0.0',
+      'key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC|DESC] [ALPHA]',
+    ),
     handler(c, argv, s) {
       sortGeneric(c, argv, s, true);
     },
