@@ -9,7 +9,7 @@
  */
 import Redis from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { expectSame } from './helpers/diff';
+import { closePair, connectPair, expectSame } from './helpers/diff';
 import { oracleAvailable } from './helpers/oracle';
 import { seededRandom, testSeed, useDifferential, useServer } from './helpers/setup';
 import { expectSameUnordered } from './helpers/unordered';
@@ -264,6 +264,64 @@ describe.skipIf(!oracleAvailable)('SORT vs Redis', () => {
       ['SORT', 's', 'DESC', 'ALPHA'],
       ['SORT', 's', 'BY', 'nosort', 'DESC', 'LIMIT', '1', '1'],
     ]);
+  });
+});
+
+describe.skipIf(!oracleAvailable)('SORT STORE bookkeeping vs Redis', () => {
+  const d = useDifferential();
+
+  it('keyspace events, dirty counter and WATCH', async () => {
+    if (!(await listsExist(d.pair))) return; // needs types/list.ts
+    const subs = await connectPair(d.srv.port, d.oracle.port);
+    try {
+      await expectSame(d.pair, [['CONFIG', 'SET', 'notify-keyspace-events', 'KEAn']]);
+      await expectSame(subs, [['PSUBSCRIBE', '__key*__:*']]);
+      const dirty = async (r: { call: (...a: string[]) => Promise<string> }) =>
+        Number(/rdb_changes_since_last_save:(\d+)/.exec(await r.call('INFO', 'persistence'))![1]);
+      const before = [await dirty(d.pair.ours), await dirty(d.pair.theirs)];
+      await expectSame(d.pair, [
+        ['SADD', 's', 'b', 'a', 'c'],
+        ['SET', 'v_a', '1'],
+        ['SORT', 's', 'ALPHA', 'STORE', 'dst'],
+        ['SORT', 's', 'ALPHA', 'GET', '#', 'GET', 'v_*', 'STORE', 'dst'],
+        ['SORT', 's', 'ALPHA', 'LIMIT', '0', '0', 'STORE', 'dst'],
+        ['SORT', 's', 'ALPHA', 'LIMIT', '0', '0', 'STORE', 'dst'],
+        ['SORT', 's', 'ALPHA'],
+        ['SORT_RO', 's', 'ALPHA'],
+      ]);
+      const after = [await dirty(d.pair.ours), await dirty(d.pair.theirs)];
+      expect(after[0]! - before[0]!).toBe(after[1]! - before[1]!);
+      await expectSame(d.pair, [['PUBLISH', '__keyspace@0__:end', 'x']]);
+      const drain = async (r: { readReply: () => Promise<string> }) => {
+        const got: string[] = [];
+        for (;;) {
+          const m = await r.readReply();
+          if (m.includes('__keyspace@0__:end')) return got;
+          got.push(m);
+        }
+      };
+      expect(await drain(subs.ours)).toEqual(await drain(subs.theirs));
+      // WATCH: a SORT STORE touches its destination, a read-only SORT nothing
+      await expectSame(d.pair, [
+        ['WATCH', 'dst'],
+        ['SORT', 's', 'ALPHA', 'STORE', 'dst'],
+        ['MULTI'],
+        ['PING'],
+        ['EXEC'],
+        ['WATCH', 's'],
+        ['SORT', 's', 'ALPHA'],
+        ['MULTI'],
+        ['PING'],
+        ['EXEC'],
+        ['MULTI'],
+        ['SORT', 's', 'ALPHA', 'STORE', 'dst'],
+        ['SORT', 's', 'bad'],
+        ['LRANGE', 'dst', '0', '-1'],
+        ['EXEC'],
+      ]);
+    } finally {
+      closePair(subs);
+    }
   });
 });
 
