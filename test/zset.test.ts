@@ -510,6 +510,26 @@ describe.skipIf(!oracleAvailable)('sorted sets vs Redis (exact bytes)', () => {
     }
   });
 
+  it('WATCH: only writes that change a zset break the transaction', async () => {
+    const cmds: string[][] = [['ZADD', 'z', '1', 'a', '2', 'b']];
+    const probes: string[][] = [
+      ['ZADD', 'z', '1', 'a'],
+      ['ZADD', 'z', '3', 'a'],
+      ['ZREM', 'z', 'nope'],
+      ['ZINCRBY', 'z', '0', 'a'],
+      ['ZREMRANGEBYSCORE', 'z', '100', '200'],
+      ['ZPOPMIN', 'z', '0'],
+      ['ZPOPMIN', 'z'],
+      ['ZUNIONSTORE', 'd', '1', 'z'],
+      ['ZINTERSTORE', 'z', '1', 'nokey'],
+    ];
+    for (const p of probes) {
+      const key = p[0] === 'ZUNIONSTORE' ? 'd' : 'z';
+      cmds.push(['ZADD', 'z', '1', 'a', '2', 'b'], ['WATCH', key], p, ['MULTI'], ['PING'], ['EXEC']);
+    }
+    await expectSame(d.pair, cmds);
+  });
+
   it('ZADD then the same key again with every option combination', async () => {
     const opts = [[], ['NX'], ['XX'], ['GT'], ['LT'], ['CH'], ['GT', 'CH'], ['LT', 'CH'], ['XX', 'GT'], ['XX', 'LT', 'CH'], ['INCR'], ['INCR', 'GT'], ['INCR', 'LT'], ['INCR', 'XX'], ['INCR', 'NX']];
     const cmds: string[][] = [];
