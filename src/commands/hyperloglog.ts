@@ -27,13 +27,15 @@ import {
   countRegisters,
   createHll,
   decodeSparse,
+  denseGetString,
   fromString,
-  hllAdd,
   hllCount,
   hllSet,
   invalidateCache,
   isHllString,
   mergeInto,
+  patIndex,
+  patLen,
   selfTest,
   sparseToDense,
   toLatin1,
@@ -86,9 +88,15 @@ function pfaddCommand(c: Client, argv: string[], s: ServerState): void {
     current = v;
   }
   const max = sparseMax(s);
+  const dense = h === null && current.charCodeAt(4) === HLL_DENSE;
   for (let j = 2; j < argv.length; j++) {
-    if (h === null) h = fromString(current);
-    const r = hllAdd(h, argv[j]!, max);
+    const count = patLen(argv[j]!);
+    if (h === null) {
+      // a dense value is copied only once some register really has to rise
+      if (dense && count <= denseGetString(current, patIndex)) continue;
+      h = fromString(current, true);
+    }
+    const r = hllSet(h, patIndex, count, max);
     if (r === 1) updated++;
     else if (r === -1) {
       // Redis edits in place: what changed before the corruption was found stays
@@ -117,7 +125,7 @@ function pfcountCommand(c: Client, argv: string[], s: ServerState): void {
       if (o === undefined) continue;
       const v = hllString(c, o);
       if (v === null) return;
-      if (!mergeInto(max, fromString(v))) {
+      if (!mergeInto(max, fromString(v, true))) {
         c.error(ERR_INVALID);
         return;
       }
@@ -137,7 +145,7 @@ function pfcountCommand(c: Client, argv: string[], s: ServerState): void {
   markRaw(db, key, v.length);
   let card = cachedCard(v);
   if (card === -1) {
-    card = hllCount(fromString(v));
+    card = hllCount(fromString(v, true));
     if (card === -1) {
       c.error(ERR_INVALID);
       return;
@@ -159,7 +167,7 @@ function pfmergeCommand(c: Client, argv: string[], s: ServerState): void {
     const v = hllString(c, o);
     if (v === null) return;
     if (v.charCodeAt(4) === HLL_DENSE) useDense = true;
-    if (!mergeInto(max, fromString(v))) {
+    if (!mergeInto(max, fromString(v, true))) {
       c.error(ERR_INVALID);
       return;
     }
@@ -168,7 +176,7 @@ function pfmergeCommand(c: Client, argv: string[], s: ServerState): void {
   const db = c.db;
   const slot = writeSlot(db, key);
   // the destination was validated as a source above
-  const h = slot === -1 ? createHll() : fromString(db.values[slot] as string);
+  const h = slot === -1 ? createHll() : fromString(db.values[slot] as string, true);
   if (useDense && !sparseToDense(h)) {
     c.error(ERR_INVALID);
     return;
