@@ -20,6 +20,7 @@ import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fmt, machine, median, pinned, root, rss, startServer } from './lib.mjs';
+import { pubsubAndMulti } from './pubsub.mjs';
 import { zsetScale } from './scale.mjs';
 
 const env = process.env;
@@ -173,6 +174,8 @@ async function main() {
   lines.push('');
   if (!env.BENCH_TESTS) {
     lines.push(...(await zsetScale(fmt)));
+    lines.push('');
+    lines.push(...(await pubsubAndMulti(fmt)));
     lines.push('');
   }
   const report = lines.join('\n');
