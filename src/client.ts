@@ -43,6 +43,10 @@ export class Client extends ReplyBuffer {
   kind: 'normal' | 'replica' | 'pubsub' | 'master' = 'normal';
   /** when the output buffer went over the soft limit (0 = it is not over) */
   softLimitSince = 0;
+  /** what the client waits for while blocked (blocking.ts); null when not blocked */
+  blocked: BlockedState | null = null;
+  /** a script's client (scripting): blocking commands act non-blocking */
+  isScript = false;
   /** CLIENT TRACKING state (tracking.ts); null while tracking is off */
   tracking: TrackingState | null = null;
   /** pub/sub subscriptions (pubsub.ts), created on the first one; subscribed mode while count > 0 */
@@ -155,4 +159,15 @@ export interface TrackingState {
   caching: boolean;
   brokenRedirect: boolean;
   prefixes: Set<string>;
+}
+
+/** What a blocked client waits for (blocking.ts). */
+export interface BlockedState {
+  db: Db;
+  keys: string[];
+  timer: NodeJS.Timeout | null;
+  /** serves the client if `key` now allows it: writes the reply and returns true */
+  serve: (key: string) => boolean;
+  /** writes the reply for a timeout */
+  onTimeout: () => void;
 }

@@ -8,6 +8,7 @@ import { errArity } from './args';
 import type { Client } from './client';
 import { keyPositions, lookupCommand, type CommandSpec } from './command';
 import { rememberKeys, sendPendingSelf } from './tracking';
+import { handleReadyKeys } from './blocking';
 import { clock } from './keyspace/clock';
 import { histogramRecord, HIST_COUNTS, latencyAddSample } from './latency';
 import { abortExec, flagTransaction, oomInMulti, queueCommand, TX_CONTROL } from './multi';
@@ -93,6 +94,8 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
     return;
   }
   call(c, spec, argv, s);
+  // clients blocked on keys this command (or EXEC) made ready are served once it is done
+  if (s.blocking.ready.length !== 0 && s.executing === null) handleReadyKeys(s);
 }
 
 /** A refused EXEC ends its transaction with the reason, and MONITOR still sees it (as Redis). */

@@ -18,6 +18,7 @@ import { Evictor, HeapWatch } from './evict';
 import { countError, execute } from './exec';
 import { installKeyspaceEvents, unsubscribeAll } from './pubsub';
 import { installTracking } from './tracking';
+import { installBlocking } from './blocking';
 import { latencyAddSampleIfNeeded } from './latency';
 import type { LogLevel } from './log';
 import { clock } from './keyspace/clock';
@@ -73,6 +74,7 @@ export class Server {
   constructor(state: ServerState) {
     this.state = state;
     state.unpause = () => this.unpause();
+    state.resumeClient = (c) => this.resume(c);
     state.queueWrite = (c) => {
       if (c.writeQueued || c.closed) return;
       c.writeQueued = true;
@@ -428,6 +430,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   new Evictor(state); // installs itself as state.performEvictions
   installKeyspaceEvents(state);
   installTracking(state);
+  installBlocking(state);
   state.onReset.push((c) => unsubscribeAll(c, state));
   state.onDisconnect.push((c) => unsubscribeAll(c, state));
   const heapWatch = opts.ownsProcess === true ? new HeapWatch(state) : null;

@@ -257,6 +257,10 @@ export class ServerState {
     if (this.tracking.clients !== 0 || dbid === -1) this.invalidateTrackedAll(dbid);
   }
 
+  /** clients blocked on keys (blocking.ts) */
+  readonly blocking = new BlockingTable();
+  /** installed by the network layer: a client that was blocked goes on with its pending input */
+  resumeClient: (c: Client) => void = () => {};
   /** client-side caching bookkeeping (tracking.ts) */
   readonly tracking = new TrackingTable();
   /** the client whose command is running (Redis's current_client), for NOLOOP and deferred invalidations */
@@ -308,4 +312,14 @@ export class ServerState {
   uptimeSeconds(): number {
     return Math.floor((Date.now() - this.startTime) / 1000);
   }
+}
+
+/** Blocked clients by key, and the keys made ready since they were last served (blocking.ts). */
+export class BlockingTable {
+  /** db id -> key -> clients blocked on it, in blocking order */
+  readonly byKey = new Map<number, Map<string, Client[]>>();
+  /** keys signalled ready since the last handleReadyKeys, in order, without repeats */
+  readonly ready: { db: Db; key: string }[] = [];
+  readonly readySet = new Set<string>();
+  blockedClients = 0;
 }

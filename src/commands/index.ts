@@ -29,3 +29,5 @@ import './bitmap-field';
 import './hyperloglog';
 import './multi';
 import './pubsub';
+import './list';
+import './list-blocking';
