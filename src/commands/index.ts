@@ -31,3 +31,4 @@ import './multi';
 import './pubsub';
 import './list';
 import './list-blocking';
+import './zset-blocking';

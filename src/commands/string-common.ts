@@ -16,6 +16,7 @@
 
 import { canonicalInt, parseInt64 } from '../args';
 import type { Client } from '../client';
+import { signalKeyAsReady } from '../blocking';
 import { clock } from '../keyspace/clock';
 import { touchStamp } from '../keyspace/lru';
 import type { Db, Value } from '../keyspace/db';
@@ -54,6 +55,8 @@ export function signal(s: ServerState, db: Db, key: string, type: string, event:
 export function addKey(s: ServerState, db: Db, key: string, v: Value): number {
   const slot = db.add(key, v);
   s.notify('n', 'new', key, db.id);
+  // as Redis's dbAdd: clients blocked on this key may now be served (each checks the type)
+  signalKeyAsReady(s, db, key);
   return slot;
 }
 
