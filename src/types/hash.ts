@@ -74,6 +74,9 @@ export class HashValue implements CollectionValue {
     if (i !== undefined) {
       this.bytes += strBytes(value.length) - strBytes(this.values[i]!.length);
       this.values[i] = value;
+      // Redis checks the length after every write, so an update converts a hash left over the
+      // limit by CONFIG SET too
+      if (this.compact && this.fields.length > maxEntries) this.compact = false;
       return false;
     }
     this.index.set(field, this.fields.length);
