@@ -28,22 +28,13 @@
 import { ERR_NOT_INT, ERR_SYNTAX, ERR_WRONGTYPE, is, parseInt64 } from '../args';
 import type { Client } from '../client';
 import { register } from '../command';
-import type { CollectionValue, Value } from '../keyspace/db';
+import type { Value } from '../keyspace/db';
 import type { ServerState } from '../state';
 import { HashValue } from '../types/hash';
+import { ListValue } from '../types/list';
 import { SetValue } from '../types/set';
 import { ZSetValue } from '../types/zset';
 import { addKey, writeSlot } from './string-common';
-
-/** What SORT needs of a list (types/list.ts is not in the tree yet; this is its expected shape). */
-interface ListLike extends CollectionValue {
-  readonly size: number;
-  at(index: number): string;
-}
-
-function isList(v: Value): v is ListLike {
-  return typeof v === 'object' && v.type === 'list';
-}
 
 const ERR_SCORES = "ERR One or more scores can't be converted into double";
 
@@ -194,7 +185,7 @@ function sortGeneric(c: Client, argv: string[], s: ServerState, readonly: boolea
   const o = parseOptions(c, argv, readonly);
   if (o === null) return;
   const v: Value | undefined = s.readKey(c, argv[1]!);
-  if (v !== undefined && !(v instanceof SetValue) && !isList(v) && !(v instanceof ZSetValue)) {
+  if (v !== undefined && !(v instanceof SetValue) && !(v instanceof ListValue) && !(v instanceof ZSetValue)) {
     c.error(ERR_WRONGTYPE);
     return;
   }
@@ -208,7 +199,7 @@ function sortGeneric(c: Client, argv: string[], s: ServerState, readonly: boolea
   }
   if (v instanceof ZSetValue) v.listpack = false;
 
-  let vectorLen = v === undefined ? 0 : v.size;
+  let vectorLen = v === undefined ? 0 : v instanceof ListValue ? v.length : v.size;
   let start = o.limitStart < 0 ? 0 : o.limitStart;
   let end = o.limitCount < 0 ? vectorLen - 1 : start + o.limitCount - 1;
   if (start >= vectorLen) {
@@ -223,13 +214,13 @@ function sortGeneric(c: Client, argv: string[], s: ServerState, readonly: boolea
   } else if (dontSort && !(v instanceof SetValue)) {
     // lists and sorted sets in their own order: load just the LIMIT range
     const n = end - start + 1;
-    elems = n > 0 ? (isList(v) ? listRange(v, start, n, desc) : zsetRange(v, start, n, desc)) : [];
+    elems = n > 0 ? (v instanceof ListValue ? listRange(v, start, n, desc) : zsetRange(v, start, n, desc)) : [];
     end -= start;
     start = 0;
   } else if (v instanceof SetValue) {
     elems = v.members.slice();
-  } else if (isList(v)) {
-    elems = listRange(v, 0, v.size, false);
+  } else if (v instanceof ListValue) {
+    elems = v.toArray();
   } else {
     // a sorted set's dict order; only the sort below decides the output
     elems = v.nodes.map((n) => n.member);
@@ -316,13 +307,14 @@ function sortGeneric(c: Client, argv: string[], s: ServerState, readonly: boolea
       items.push(val === null ? '' : strOf(val));
     }
   }
-  if (storeList(c, s, o.store, items)) c.int(outputLen);
+  storeList(c, s, o.store, items);
+  c.int(outputLen);
 }
 
 /** n elements of a list from index start, walking backwards from the tail end when desc. */
-function listRange(l: ListLike, start: number, n: number, desc: boolean): string[] {
+function listRange(l: ListValue, start: number, n: number, desc: boolean): string[] {
   const out: string[] = [];
-  const len = l.size;
+  const len = l.length;
   if (desc) for (let i = len - start - 1; i >= 0 && out.length < n; i--) out.push(l.at(i));
   else for (let i = start; i < len && out.length < n; i++) out.push(l.at(i));
   return out;
@@ -340,14 +332,10 @@ function zsetRange(z: ZSetValue, start: number, n: number, desc: boolean): strin
 }
 
 /** STORE: the result as a list replacing dst, or dst deleted when the result is empty. */
-function storeList(c: Client, s: ServerState, dst: string, items: string[]): boolean {
+function storeList(c: Client, s: ServerState, dst: string, items: string[]): void {
   const db = c.db;
   if (items.length !== 0) {
-    const list = makeList(items);
-    if (list === null) {
-      c.error('ERR SORT STORE is not available until the list type exists');
-      return false;
-    }
+    const list = ListValue.from(items);
     if (writeSlot(db, dst) === -1) addKey(s, db, dst, list);
     else db.set(dst, list);
     s.keyModified(db, dst);
@@ -358,12 +346,6 @@ function storeList(c: Client, s: ServerState, dst: string, items: string[]): boo
     s.notify('g', 'del', dst, db.id);
     s.dirty++;
   }
-  return true;
-}
-
-/** A new list holding items (null until types/list.ts lands). */
-function makeList(_items: string[]): CollectionValue | null {
-  return null;
 }
 
 /**
