@@ -32,3 +32,4 @@ import './pubsub';
 import './list';
 import './list-blocking';
 import './zset-blocking';
+import './geo';
