@@ -309,10 +309,15 @@ export class Server {
     for (const fn of this.state.onDisconnect) fn(c);
   }
 
+  private cronWatchesHz = false;
+
   private startCron(): void {
     const hz = Math.min(Math.max(this.state.config.number('hz'), 1), 500);
     this.cron = setInterval(() => this.serverCron(), Math.floor(1000 / hz));
     this.cron.unref();
+    if (this.cronWatchesHz) return;
+    // one listener for the server's life: restarting the timer must not add another
+    this.cronWatchesHz = true;
     this.state.config.onChange('hz', () => {
       if (this.cron === null) return;
       clearInterval(this.cron);

@@ -1,0 +1,178 @@
+/*
+ * CONFIG GET/SET/RESETSTAT/REWRITE against Redis: glob patterns and aliases, validation errors word
+ * for word, all-or-nothing multi-pair SET, and REWRITE of a file with comments (the rewritten files
+ * compared with the ones Redis writes for the same file and the same changes).
+ */
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Config } from '../src/config/config';
+import { loadConfigText } from '../src/config/file';
+import { startServer, type RunningServer } from '../src/server';
+import { connectPair, expectSame, type Pair } from './helpers/diff';
+import { freePort, oracleAvailable, startOracle, type Oracle } from './helpers/oracle';
+import { RawSession } from './helpers/raw';
+
+describe.skipIf(!oracleAvailable)('CONFIG vs Redis', () => {
+  let srv: RunningServer;
+  let oracle: Oracle;
+  let pair: Pair;
+  beforeAll(async () => {
+    srv = await startServer({ port: 0, host: '127.0.0.1', quiet: true });
+    oracle = await startOracle();
+    pair = await connectPair(srv.port, oracle.port);
+  });
+  afterAll(async () => {
+    pair.ours.close();
+    pair.theirs.close();
+    await oracle.close();
+    await srv.close();
+  });
+
+  /** CONFIG GET's name/value pairs, sorted: Redis lists them in its hash table's order. */
+  function pairs(reply: string): string[] {
+    const lines = reply.split('\r\n').slice(1, -1);
+    const out: string[] = [];
+    for (let i = 0; i + 3 < lines.length; i += 4) out.push(`${lines[i + 1]}=${lines[i + 3]}`);
+    return out.sort();
+  }
+
+  it('GET with patterns, several patterns and aliases', async () => {
+    for (const patterns of [['hash-max-*-entries'], ['maxmemory-*', 'lfu-*'], ['list-max-*'], ['*'], ['*max*', 'maxmemory']]) {
+      const [ours, theirs] = await Promise.all([pair.ours.call('CONFIG', 'GET', ...patterns), pair.theirs.call('CONFIG', 'GET', ...patterns)]);
+      if (patterns[0] === '*') {
+        // every directive both servers know must show the same value; the lists may differ only by
+        // directives of features Redis builds in and tredis leaves out (none are expected)
+        const theirMap = new Map(pairs(theirs).map((p) => [p.slice(0, p.indexOf('=')), p]));
+        const differing = pairs(ours).filter((p) => {
+          const name = p.slice(0, p.indexOf('='));
+          // the servers run with their own ports and directories (and the oracle with --bind/--save)
+          return !['port', 'dir', 'pidfile', 'logfile', 'bind', 'save'].includes(name) && theirMap.has(name) && theirMap.get(name) !== p;
+        });
+        expect(differing).toEqual([]);
+        expect(pairs(ours).length).toBe(pairs(theirs).length);
+      } else {
+        expect(pairs(ours), patterns.join(' ')).toEqual(pairs(theirs));
+      }
+    }
+    await expectSame(pair, [
+      ['CONFIG', 'GET', 'maxmemory'],
+      ['CONFIG', 'GET', 'slave-serve-stale-data'],
+      ['CONFIG', 'GET', 'nosuchthing'],
+      ['CONFIG', 'GET', 'notify-keyspace-events'],
+      ['CONFIG', 'GET', 'client-output-buffer-limit'],
+      ['CONFIG', 'GET'],
+    ]);
+  });
+
+  it('SET validates as Redis and applies several pairs all or nothing', async () => {
+    await expectSame(pair, [
+      ['CONFIG', 'SET', 'maxmemory', '10mb', 'maxmemory-policy', 'allkeys-lru'],
+      ['CONFIG', 'GET', 'maxmemory'],
+      ['CONFIG', 'SET', 'maxmemory', '20mb', 'maxmemory-policy', 'sometimes'],
+      ['CONFIG', 'GET', 'maxmemory'],
+      ['CONFIG', 'SET', 'hz', 'fast'],
+      ['CONFIG', 'SET', 'hz', '0'],
+      ['CONFIG', 'GET', 'hz'],
+      ['CONFIG', 'SET', 'daemonize', 'yes'],
+      ['CONFIG', 'SET', 'nosuch', '1'],
+      ['CONFIG', 'SET', 'maxmemory'],
+      ['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'],
+      ['CONFIG', 'GET', 'notify-keyspace-events'],
+      ['CONFIG', 'SET', 'notify-keyspace-events', 'Q'],
+      ['CONFIG', 'SET', 'save', '100 10 60 1000'],
+      ['CONFIG', 'GET', 'save'],
+      ['CONFIG', 'SET', 'save', '100'],
+      ['CONFIG', 'SET', 'slave-read-only', 'no'],
+      ['CONFIG', 'GET', 'replica-read-only'],
+      ['CONFIG', 'SET', 'maxmemory', '0', 'maxmemory', '1'],
+      ['CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-policy', 'noeviction', 'save', ''],
+      ['CONFIG', 'RESETSTAT'],
+      ['CONFIG', 'HELP'],
+    ]);
+  });
+
+  it('RESETSTAT clears the statistics', async () => {
+    const s = await RawSession.connect(srv.port);
+    try {
+      await s.call('GET', 'x');
+      await s.call('CONFIG', 'RESETSTAT');
+      const info = await s.call('INFO', 'stats');
+      expect(info).toContain('keyspace_misses:0');
+      expect(info).toContain('total_error_replies:0');
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe.skipIf(!oracleAvailable)('CONFIG REWRITE vs Redis', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tredis-rewrite-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rewrites a commented file as Redis does: in place, appended, defaults dropped', async () => {
+    const text = (port: number): string =>
+      [
+        '# my settings',
+        `port ${port}`,
+        'bind 127.0.0.1',
+        '',
+        '# memory',
+        'maxmemory 100mb',
+        'maxmemory-policy allkeys-lru',
+        'hz 20',
+        '# replication',
+        'slave-serve-stale-data no',
+        'save ""',
+        'appendonly no',
+        '',
+      ].join('\n');
+    const ourPort = await freePort();
+    const theirPort = await freePort();
+    const ourFile = path.join(dir, 'ours.conf');
+    const theirFile = path.join(dir, 'theirs.conf');
+    writeFileSync(ourFile, text(ourPort));
+    writeFileSync(theirFile, text(theirPort));
+    const config = new Config();
+    loadConfigText(config, text(ourPort));
+    config.set('dir', dir);
+    const srv = await startServer({ config, configFile: ourFile, quiet: true });
+    const oracle = spawn('redis-server', [theirFile, '--dir', dir], { stdio: 'ignore' });
+    try {
+      let theirs: RawSession | null = null;
+      for (let i = 0; i < 100 && theirs === null; i++) {
+        theirs = await RawSession.connect(theirPort).catch(() => null);
+        if (theirs === null) await new Promise((r) => setTimeout(r, 30));
+      }
+      const ours = await RawSession.connect(ourPort);
+      const changes = [
+        ['CONFIG', 'SET', 'maxmemory', '200mb'],
+        ['CONFIG', 'SET', 'hz', '10'],
+        ['CONFIG', 'SET', 'timeout', '30'],
+        ['CONFIG', 'SET', 'slave-serve-stale-data', 'yes'],
+        ['CONFIG', 'REWRITE'],
+      ];
+      for (const cmd of changes) expect(await ours.call(...cmd)).toBe(await theirs!.call(...cmd));
+      ours.close();
+      theirs!.close();
+      // lines Redis appends come in its hash table's order: compare them as a set
+      const norm = (file: string, port: number): string => {
+        const [kept, appended = ''] = readFileSync(file, 'latin1').replace(`port ${port}`, 'port <port>').split('# Generated by CONFIG REWRITE\n');
+        return `${kept}# Generated by CONFIG REWRITE\n${appended.split('\n').sort().join('\n')}`;
+      };
+      expect(norm(ourFile, ourPort)).toBe(norm(theirFile, theirPort));
+      expect(readFileSync(ourFile, 'latin1')).toContain('# memory\nmaxmemory 200mb\n');
+    } finally {
+      oracle.kill('SIGKILL');
+      await srv.close();
+    }
+  });
+});
