@@ -21,6 +21,7 @@ import {
 } from '../src/types/geohash';
 import { expectSame } from './helpers/diff';
 import { oracleAvailable } from './helpers/oracle';
+import { RawSession } from './helpers/raw';
 import { useDifferential, useServer } from './helpers/setup';
 
 describe('geohash arithmetic (values from Redis 7.0)', () => {
@@ -99,7 +100,7 @@ describe('geohash arithmetic (values from Redis 7.0)', () => {
       const n = 1 + Math.floor(rnd() * 120);
       const k = 1 + Math.floor(rnd() * n);
       const pts: GeoPoint[] = [];
-      for (let i = 0; i < n; i++) pts.push({ member: `m${i}`, score: i, dist: Math.floor(rnd() * 30), lon: 0, lat: 0 });
+      for (let i = 0; i < n; i++) pts.push({ member: `m${i}`, score: i, dist: Math.floor(rnd() * 30), exact: false, lon: 0, lat: 0 });
       const sorted = pts.map((p) => p.dist).sort((a, b) => a - b);
       pqsort(pts, 0, n, (a, b) => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1), 0, k - 1);
       expect(pts.slice(0, k).map((p) => p.dist)).toEqual(sorted.slice(0, k));
@@ -317,7 +318,6 @@ describe.skipIf(!oracleAvailable)('GEO commands vs Redis', () => {
     const subOurs = await d.pair.ours.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
     const subTheirs = await d.pair.theirs.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
     expect(subOurs).toBe(subTheirs);
-    const { RawSession } = await import('./helpers/raw');
     const listenOurs = await RawSession.connect(d.srv.port);
     const listenTheirs = await RawSession.connect(d.oracle.port);
     try {
@@ -332,7 +332,7 @@ describe.skipIf(!oracleAvailable)('GEO commands vs Redis', () => {
         ['PING'],
       ];
       await expectSame(d.pair, cmds);
-      const read = async (s: InstanceType<typeof RawSession>) => {
+      const read = async (s: RawSession) => {
         const out: string[] = [];
         for (;;) {
           const m = await s.readReply();

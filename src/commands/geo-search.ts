@@ -20,10 +20,13 @@ import type { Client } from '../client';
 import type { ServerState } from '../state';
 import {
   cellScoreRange,
+  NEAR,
   decodeScore,
+  distanceExact,
   distanceInShape,
   formatCoord,
   formatDistance,
+  near,
   searchAreas,
   toFixedC,
   unitFactor,
@@ -133,6 +136,8 @@ export interface GeoPoint {
   score: number;
   /** meters until the reply divides it by the unit */
   dist: number;
+  /** dist is Redis's value to the bit (computed with the exact functions) */
+  exact: boolean;
   lon: number;
   lat: number;
 }
@@ -156,7 +161,7 @@ export function searchPoints(z: ZSetValue, sh: GeoShape, limit: number): GeoPoin
     while (n !== null && n.score < max) {
       const [lon, lat] = decodeScore(n.score);
       const d = distanceInShape(sh, lon, lat);
-      if (d >= 0) out.push({ member: n.member, score: n.score, dist: d, lon, lat });
+      if (d >= 0) out.push({ member: n.member, score: n.score, dist: d, exact: false, lon, lat });
       if (limit !== 0 && out.length >= limit) break;
       n = n.next[0]!;
     }
@@ -332,13 +337,9 @@ export function geoSearch(c: Client, argv: string[], s: ServerState, srcIdx: num
   }
   const total = points.length;
   const returned = o.count === 0 || total < o.count ? total : o.count;
-  if (o.sort !== SORT_NONE) {
-    const cmp = o.sort === SORT_ASC ? asc : desc;
-    if (returned === total) points.sort(cmp);
-    else pqsort(points, 0, total, cmp, 0, returned - 1);
-  }
-  if (o.storeKey === null) reply(c, points, returned, sh.conversion, o);
-  else store(c, s, points, returned, sh.conversion, o.storeKey, o.storeDist, (flags & GEOSEARCH) !== 0);
+  if (o.sort !== SORT_NONE) sortPoints(sh, points, returned, o.sort === SORT_ASC ? asc : desc);
+  if (o.storeKey === null) reply(c, sh, points, returned, o);
+  else store(c, s, sh, points, returned, o.storeKey, o.storeDist, (flags & GEOSEARCH) !== 0);
 }
 
 function parseOptions(
@@ -440,14 +441,54 @@ function parseOptions(
   return true;
 }
 
-function reply(c: Client, points: GeoPoint[], returned: number, conversion: number, o: SearchArgs): void {
+/** The point's distance to the centre as Redis computed it (replacing the fast estimate). */
+function exactDist(sh: GeoShape, p: GeoPoint): number {
+  if (!p.exact) {
+    p.dist = distanceExact(sh.lon, sh.lat, p.lon, p.lat);
+    p.exact = true;
+  }
+  return p.dist;
+}
+
+/**
+ * Sorts by distance as Redis does (a stable sort, or pqsort when COUNT cuts the list). The fast
+ * distances can be an ulp off Redis's, which only matters between two different positions at
+ * nearly the same distance: then every distance is recomputed exactly first.
+ */
+function sortPoints(sh: GeoShape, points: GeoPoint[], returned: number, cmp: Cmp): void {
+  const byDist = points.slice().sort(asc);
+  let exactNeeded = false;
+  for (let i = 1; i < byDist.length && !exactNeeded; i++) {
+    const a = byDist[i - 1]!;
+    const b = byDist[i]!;
+    if (a.score !== b.score && near(a.dist, b.dist)) exactNeeded = true;
+  }
+  if (exactNeeded) for (const p of points) exactDist(sh, p);
+  if (returned === points.length) points.sort(cmp);
+  else pqsort(points, 0, points.length, cmp, 0, returned - 1);
+}
+
+/** WITHDIST text: 4 decimals; exact when the fast value is too close to a rounding boundary. */
+function distText(sh: GeoShape, p: GeoPoint): string {
+  const x = p.dist / sh.conversion;
+  if (!p.exact) {
+    const r = x * 10000;
+    const f = r - Math.floor(r);
+    if (Math.abs(f - 0.5) <= r * NEAR * 4 + 1e-6) {
+      return formatDistance(exactDist(sh, p) / sh.conversion);
+    }
+  }
+  return formatDistance(x);
+}
+
+function reply(c: Client, sh: GeoShape, points: GeoPoint[], returned: number, o: SearchArgs): void {
   const extra = (o.withDist ? 1 : 0) + (o.withHash ? 1 : 0) + (o.withCoord ? 1 : 0);
   c.array(returned);
   for (let i = 0; i < returned; i++) {
     const p = points[i]!;
     if (extra !== 0) c.array(extra + 1);
     c.bulk(p.member);
-    if (o.withDist) c.bulk(formatDistance(p.dist / conversion));
+    if (o.withDist) c.bulk(distText(sh, p));
     if (o.withHash) c.int(p.score);
     if (o.withCoord) {
       c.array(2);
@@ -467,9 +508,9 @@ export function coord(c: Client, x: number): void {
 function store(
   c: Client,
   s: ServerState,
+  sh: GeoShape,
   points: GeoPoint[],
   returned: number,
-  conversion: number,
   key: string,
   storeDist: boolean,
   search: boolean,
@@ -485,7 +526,7 @@ function store(
     c.int(0);
     return;
   }
-  const entries = points.slice(0, returned).map((p) => ({ m: p.member, v: storeDist ? p.dist / conversion : p.score }));
+  const entries = points.slice(0, returned).map((p) => ({ m: p.member, v: storeDist ? exactDist(sh, p) / sh.conversion : p.score }));
   entries.sort((a, b) => (a.v < b.v ? -1 : a.v > b.v ? 1 : a.m < b.m ? -1 : a.m > b.m ? 1 : 0));
   const limits = zlimits(s);
   let z: ZSetValue;

@@ -12,7 +12,7 @@ import { ERR_SYNTAX, is } from '../args';
 import type { Client } from '../client';
 import { commandTable, register } from '../command';
 import type { ServerState } from '../state';
-import { decodeScore, distance, formatDistance, geohashString, geoScore } from '../types/geohash';
+import { decodeScore, distanceExact, formatDistance, geohashString, geoScore } from '../types/geohash';
 import {
   GEOSEARCH,
   GEOSEARCHSTORE,
@@ -70,7 +70,7 @@ function geodist(c: Client, argv: string[], s: ServerState): void {
   }
   const [lon1, lat1] = decodeScore(s1);
   const [lon2, lat2] = decodeScore(s2);
-  c.bulk(formatDistance(distance(lon1, lat1, lon2, lat2) / toMeter));
+  c.bulk(formatDistance(distanceExact(lon1, lat1, lon2, lat2) / toMeter));
 }
 
 function geohash(c: Client, argv: string[], s: ServerState): void {
