@@ -353,6 +353,47 @@ describe.skipIf(!oracleAvailable)('GEO commands vs Redis', () => {
     }
   });
 
+  it('distances equal Redis to the bit (STOREDIST exposes all 17 digits)', async () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const add = ['GEOADD', 'ex', '12.5', '41.9', 'centre'];
+    const meridian = ['GEOADD', 'mer', '12.5', '41.9', 'centre'];
+    for (let i = 0; i < 400; i++) {
+      add.push(String(rnd() * 360 - 180), String(rnd() * 170 - 85), `p${i}`);
+      meridian.push('12.5', String(rnd() * 170 - 85), `q${i}`);
+    }
+    const dists = async (key: string) => {
+      const cmd = ['GEOSEARCHSTORE', 'dst', key, 'FROMMEMBER', 'centre', 'BYRADIUS', '30000', 'km', 'STOREDIST'];
+      const ours = await d.pair.ours.call(...cmd);
+      const theirs = await d.pair.theirs.call(...cmd);
+      expect(ours).toBe(theirs);
+      const read = async (raw: RawSession) => {
+        const text = await raw.call('ZRANGE', 'dst', '0', '-1', 'WITHSCORES');
+        const parts = text.split('\r\n').filter((x) => x !== '' && !x.startsWith('$') && !x.startsWith('*'));
+        const m = new Map<string, number>();
+        for (let i = 0; i < parts.length; i += 2) m.set(parts[i]!, Number(parts[i + 1]!));
+        return m;
+      };
+      return [await read(d.pair.ours), await read(d.pair.theirs)] as const;
+    };
+    await expectSame(d.pair, [add, meridian]);
+    const [a, b] = await dists('ex');
+    expect(a.size).toBe(401);
+    let differ = 0;
+    for (const [m, v] of b) {
+      const w = a.get(m)!;
+      if (w !== v) differ++;
+      expect(Math.abs(w - v)).toBeLessThanOrEqual(Math.abs(v) * 4e-16);
+    }
+    // glibc misrounds about one sin/cos/asin in a thousand; correctly rounded functions match the rest
+    expect(differ).toBeLessThanOrEqual(8);
+    const [c, e] = await dists('mer');
+    expect([...c.entries()].sort()).toEqual([...e.entries()].sort());
+    const cmds: string[][] = [];
+    for (let i = 0; i < 200; i++) cmds.push(['GEODIST', 'ex', `p${i}`, `p${i + 1}`, ['m', 'km', 'mi', 'ft'][i % 4]!]);
+    await expectSame(d.pair, cmds);
+  });
+
   it('COMMAND INFO and GETKEYS as Redis', async () => {
     const cmds: string[][] = [];
     for (const name of ['geoadd', 'geodist', 'geohash', 'geopos', 'geosearch', 'geosearchstore', 'georadius', 'georadius_ro', 'georadiusbymember', 'georadiusbymember_ro']) {

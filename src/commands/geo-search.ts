@@ -22,6 +22,7 @@ import {
   cellScoreRange,
   NEAR,
   decodeScore,
+  decodeScoreTo,
   distanceExact,
   distanceInShape,
   formatCoord,
@@ -149,6 +150,7 @@ export interface GeoPoint {
 export function searchPoints(z: ZSetValue, sh: GeoShape, limit: number): GeoPoint[] {
   const cells = searchAreas(sh);
   const out: GeoPoint[] = [];
+  const pos = new Float64Array(2);
   let last = 0;
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i]!;
@@ -159,7 +161,9 @@ export function searchPoints(z: ZSetValue, sh: GeoShape, limit: number): GeoPoin
     const [min, max] = cellScoreRange(cell);
     let n = z.firstInScore({ min, max, minex: false, maxex: true });
     while (n !== null && n.score < max) {
-      const [lon, lat] = decodeScore(n.score);
+      decodeScoreTo(n.score, pos);
+      const lon = pos[0]!;
+      const lat = pos[1]!;
       const d = distanceInShape(sh, lon, lat);
       if (d >= 0) out.push({ member: n.member, score: n.score, dist: d, exact: false, lon, lat });
       if (limit !== 0 && out.length >= limit) break;
@@ -453,19 +457,36 @@ function exactDist(sh: GeoShape, p: GeoPoint): number {
 /**
  * Sorts by distance as Redis does (a stable sort, or pqsort when COUNT cuts the list). The fast
  * distances can be an ulp off Redis's, which only matters between two different positions at
- * nearly the same distance: then every distance is recomputed exactly first.
+ * nearly the same distance (in the sorted part, or across the COUNT cut): then every distance is
+ * recomputed exactly and the sort redone from the walk order.
  */
 function sortPoints(sh: GeoShape, points: GeoPoint[], returned: number, cmp: Cmp): void {
-  const byDist = points.slice().sort(asc);
-  let exactNeeded = false;
-  for (let i = 1; i < byDist.length && !exactNeeded; i++) {
-    const a = byDist[i - 1]!;
-    const b = byDist[i]!;
-    if (a.score !== b.score && near(a.dist, b.dist)) exactNeeded = true;
+  const walk = points.slice();
+  const total = points.length;
+  const run = (): void => {
+    if (returned === total) points.sort(cmp);
+    else pqsort(points, 0, total, cmp, 0, returned - 1);
+  };
+  run();
+  let suspect = false;
+  for (let i = 1; i < returned && !suspect; i++) {
+    const a = points[i - 1]!;
+    const b = points[i]!;
+    if (a.score !== b.score && near(a.dist, b.dist)) suspect = true;
   }
-  if (exactNeeded) for (const p of points) exactDist(sh, p);
-  if (returned === points.length) points.sort(cmp);
-  else pqsort(points, 0, points.length, cmp, 0, returned - 1);
+  if (!suspect && returned < total) {
+    const last = points[returned - 1]!;
+    for (let i = returned; i < total && !suspect; i++) {
+      const b = points[i]!;
+      if (b.score !== last.score && near(last.dist, b.dist)) suspect = true;
+    }
+  }
+  if (!suspect) return;
+  for (let i = 0; i < total; i++) {
+    points[i] = walk[i]!;
+    exactDist(sh, walk[i]!);
+  }
+  run();
 }
 
 /** WITHDIST text: 4 decimals; exact when the fast value is too close to a rounding boundary. */

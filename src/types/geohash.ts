@@ -151,16 +151,43 @@ export function decodeCell(bits: number, step: number): CellArea {
   return areaOf(la, lo, step);
 }
 
-/** The position a score stands for: the centre of its 26-step cell, clamped to the valid ranges. */
-export function decodeScore(score: number): [number, number] {
-  const a = decodeCell(score, STEP_MAX);
-  let lon = (a.lonMin + a.lonMax) / 2;
+/**
+ * The position a score stands for: the centre of its 26-step cell, clamped to the valid ranges.
+ * Writes [lon, lat] into out without allocating (searches decode every candidate).
+ */
+export function decodeScoreTo(score: number, out: Float64Array): void {
+  let latIdx: number;
+  let lonIdx: number;
+  if (score >= 0 && score < 9007199254740992) {
+    const t = Math.floor(score);
+    const hi = Math.floor(t / TWO32);
+    const lo = t - hi * TWO32;
+    latIdx = compact16(hi) * 65536 + compact16(lo);
+    lonIdx = compact16(hi >>> 1) * 65536 + compact16(lo >>> 1);
+  } else {
+    [latIdx, lonIdx] = deinterleave(score);
+  }
+  const div = 67108864; // 2^26
+  const lonMin = LON_MIN + (lonIdx / div) * (LON_MAX - LON_MIN);
+  const lonMax = LON_MIN + ((lonIdx + 1) / div) * (LON_MAX - LON_MIN);
+  const latMin = LAT_MIN + (latIdx / div) * (LAT_MAX - LAT_MIN);
+  const latMax = LAT_MIN + ((latIdx + 1) / div) * (LAT_MAX - LAT_MIN);
+  let lon = (lonMin + lonMax) / 2;
   if (lon > LON_MAX) lon = LON_MAX;
   if (lon < LON_MIN) lon = LON_MIN;
-  let lat = (a.latMin + a.latMax) / 2;
+  let lat = (latMin + latMax) / 2;
   if (lat > LAT_MAX) lat = LAT_MAX;
   if (lat < LAT_MIN) lat = LAT_MIN;
-  return [lon, lat];
+  out[0] = lon;
+  out[1] = lat;
+}
+
+const scratch = new Float64Array(2);
+
+/** decodeScoreTo returning a fresh [lon, lat]. */
+export function decodeScore(score: number): [number, number] {
+  decodeScoreTo(score, scratch);
+  return [scratch[0]!, scratch[1]!];
 }
 
 const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz';
