@@ -211,6 +211,8 @@ register([
     flags: ['write', 'denyoom'],
     keys: [1, 2, 1],
     categories,
+    // the destination's flags, as Redis's first key spec
+    keyFlags: ['OW', 'update'],
     docs: docs(
       'Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.',
       '6.2.0',
@@ -228,6 +230,7 @@ register([
     keys: [1, 1, 1],
     categories,
     getKeys: radiusKeys(6),
+    keyFlags: ['RO', 'access'],
     docs: docs(
       'Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point',
       '3.2.0',
@@ -256,6 +259,7 @@ register([
     keys: [1, 1, 1],
     categories,
     getKeys: radiusKeys(5),
+    keyFlags: ['RO', 'access'],
     docs: docs(
       'Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member',
       '3.2.0',
