@@ -14,6 +14,7 @@ import './commands';
 import { bindWordFor, listenHosts } from './config/bind';
 import { parseMemory, strerror, type Config } from './config/config';
 import { sampleMemory } from './commands/info';
+import { installPersistence, loadAtStartup } from './commands/persistence';
 import { Evictor, HeapWatch } from './evict';
 import { countError, execute } from './exec';
 import { installKeyspaceEvents, unsubscribeAll } from './pubsub';
@@ -446,6 +447,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   log.file = cfg.get('logfile');
   cfg.onChange('loglevel', (v) => (log.level = v as LogLevel));
   state.configFile = opts.configFile ?? '';
+  // the dataset is loaded before listening: no client ever sees a half-loaded keyspace
+  installPersistence(state);
+  loadAtStartup(state);
   const hostsFor = (bind: string): string[] => (opts.host !== undefined ? [opts.host] : listenHosts(bind));
   let server = new Server(state);
   const port = await server.listen(opts.port ?? cfg.number('port'), hostsFor(cfg.get('bind')));
@@ -520,8 +524,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       const save = state.shutdownSave;
       const err = save === null ? null : save();
       if (save === null) log.warning('Nothing saved: tredis cannot write RDB snapshots yet.');
-      else if (err === null) log.notice('DB saved on disk');
-      else {
+      else if (err !== null) {
         log.warning(`Error trying to save the DB, can't exit. (${err})`);
         if (!how.force) {
           log.warning('Errors trying to shut down the server. Check the logs for more information.');

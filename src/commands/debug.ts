@@ -6,7 +6,7 @@
  *
  * Implemented: HELP, SLEEP, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, LOG, ERROR, POPULATE,
  * SET-ACTIVE-EXPIRE, PAUSE-CRON, CHANGE-REPL-ID, QUICKLIST-PACKED-THRESHOLD, STRINGMATCH-TEST,
- * PANIC, ASSERT, SEGFAULT. The others (RELOAD, LOADAOF, JMAP, MALLCTL, LISTPACK, QUICKLIST, ...)
+ * PANIC, ASSERT, SEGFAULT, RELOAD (commands/persistence.ts). The others (LOADAOF, JMAP, MALLCTL, LISTPACK, QUICKLIST, ...)
  * answer with the unknown-subcommand error until the facility they exercise exists.
  *
  * SET-ACTIVE-EXPIRE and PAUSE-CRON set flags in the state (activeExpireEnabled, cronPaused) that the
@@ -23,6 +23,7 @@ import { globMatch } from '../keyspace/glob';
 import type { ServerState } from '../state';
 import { stringEncoding } from './string-common';
 import { genInfo } from './info';
+import { debugReload } from './persistence';
 import { helpReply, subcommandSyntaxError } from './server';
 
 const DEBUG_HELP = [
@@ -54,6 +55,19 @@ const DEBUG_HELP = [
   '    Reply with a test value of the specified type. <type> can be: string,',
   '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
   '    true, false.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory. Valid <option> values:',
+  '    * MERGE: conflicting keys will be loaded from RDB.',
+  '    * NOFLUSH: the existing database will not be removed before load, but',
+  '      conflicting keys will generate an exception and kill the server.',
+  '    * NOSAVE: the database will be loaded from an existing RDB file.',
+  '    Examples:',
+  '    * DEBUG RELOAD: verify that the server is able to persist, flush and reload',
+  '      the database.',
+  '    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an',
+  '      existing RDB file.',
+  '    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB',
+  '      file to the database.',
   'SEGFAULT',
   '    Crash the server with sigsegv.',
   'SET-ACTIVE-EXPIRE <0|1>',
@@ -281,6 +295,7 @@ function debugCommand(c: Client, argv: string[], s: ServerState): void {
     return c.ok();
   }
   if (sub === 'object' && n === 3) return debugObject(c, s, argv[2]!);
+  if (sub === 'reload') return debugReload(c, argv, s);
   if (sub === 'digest' && n === 2) return c.simple(datasetDigest(s.dbs));
   if (sub === 'digest-value' && n >= 2) {
     c.array(n - 2);

@@ -33,3 +33,4 @@ import './list';
 import './list-blocking';
 import './zset-blocking';
 import './geo';
+import './persistence';

@@ -1,0 +1,409 @@
+/*
+ * RDB persistence at the server level: SAVE, DUMP, RESTORE, DEBUG RELOAD, the save SHUTDOWN does,
+ * and loading dir/dbfilename at start-up. The format itself is in src/persistence/ (pure functions
+ * of the keyspace); this module adds files, config, statistics and the keyspace bookkeeping.
+ *
+ * Saving writes `temp-<pid>.rdb` in `dir` in 1 MB chunks, fsyncs it, renames it over the target and
+ * fsyncs the directory, so a crash mid-save never leaves a torn dump.rdb. SAVE blocks the server, as
+ * in Redis (BGSAVE, a forkless snapshot, lives elsewhere).
+ *
+ * Loading at start-up happens before the server listens, so no client can see a half-loaded
+ * keyspace (Redis answers -LOADING meanwhile; here nobody can connect yet). Per-server persistence
+ * statistics live in a WeakMap keyed by the state, so state.ts needs no fields for them.
+ */
+
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { ERR_NOT_INT, ERR_SYNTAX, is, parseInt64 } from '../args';
+import type { Client } from '../client';
+import { register } from '../command';
+import { strerror } from '../config/config';
+import { clock } from '../keyspace/clock';
+import type { Value } from '../keyspace/db';
+import { keyUsage } from '../memory';
+import { RdbError, RdbWriter } from '../persistence/rdb-format';
+import {
+  dumpPayload,
+  loadedStamp,
+  loadRdb,
+  readPayload,
+  verifyPayload,
+  writeRdb,
+  type LoadLimits,
+  type LoadResult,
+  type SaveOptions,
+} from '../persistence/rdb';
+import type { ServerState } from '../state';
+import { addKey } from './string-common';
+import { emptyData } from './server';
+
+interface PersistStats {
+  saves: number;
+  lastStatus: 'ok' | 'err';
+  lastLoadLoaded: number;
+  lastLoadExpired: number;
+}
+
+const stats = new WeakMap<ServerState, PersistStats>();
+
+function statsOf(s: ServerState): PersistStats {
+  let st = stats.get(s);
+  if (st === undefined) {
+    st = { saves: 0, lastStatus: 'ok', lastLoadLoaded: 0, lastLoadExpired: 0 };
+    stats.set(s, st);
+  }
+  return st;
+}
+
+function num(s: ServerState, name: string, dflt: number): number {
+  return s.config.directive(name) !== undefined ? s.config.number(name) : dflt;
+}
+
+export function saveOptions(s: ServerState): SaveOptions {
+  return {
+    compression: s.config.bool('rdbcompression'),
+    listFill: num(s, 'list-max-listpack-size', -2),
+    packedThreshold: s.quicklistPackedThreshold,
+  };
+}
+
+export function loadLimits(s: ServerState): LoadLimits {
+  return {
+    hashEntries: num(s, 'hash-max-listpack-entries', 128),
+    hashValue: num(s, 'hash-max-listpack-value', 64),
+    setIntset: num(s, 'set-max-intset-entries', 512),
+    zsetEntries: num(s, 'zset-max-listpack-entries', 128),
+    zsetValue: num(s, 'zset-max-listpack-value', 64),
+  };
+}
+
+/** The path of the RDB file (dir + dbfilename). */
+export function rdbPath(s: ServerState): string {
+  return path.join(s.config.get('dir'), s.config.get('dbfilename'));
+}
+
+function accessInfo(s: ServerState): 'lru' | 'lfu' | 'none' {
+  const policy = s.config.get('maxmemory-policy');
+  if (policy.includes('lfu')) return 'lfu';
+  if (policy.includes('lru')) return 'lru';
+  return 'none';
+}
+
+/**
+ * Writes the whole dataset to `file` through a temp file, fsync and rename (Redis's rdbSave).
+ * Returns null on success or the error text (already logged).
+ */
+export function rdbSaveTo(s: ServerState, file: string): string | null {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `temp-${process.pid}.rdb`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (err) {
+    const msg = strerror(err);
+    s.log.warning(`Failed opening the temp RDB file ${path.basename(tmp)} (in server root dir ${dir}) for saving: ${msg}`);
+    return msg;
+  }
+  try {
+    const w = new RdbWriter({ compression: s.config.bool('rdbcompression') }, (chunk) => {
+      let off = 0;
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+    }, 1 << 20);
+    writeRdb(w, s.dbs, {
+      ...saveOptions(s),
+      checksum: s.config.bool('rdbchecksum'),
+      usedMem: process.memoryUsage().heapUsed,
+      accessInfo: accessInfo(s),
+    });
+    w.flush();
+    fsyncSync(fd);
+    closeSync(fd);
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to remove
+    }
+    const msg = err instanceof RdbError ? err.message : strerror(err);
+    s.log.warning(`Write error saving DB on disk: ${msg}`);
+    return msg;
+  }
+  try {
+    renameSync(tmp, file);
+  } catch (err) {
+    const msg = strerror(err);
+    s.log.warning(`Error moving temp DB file ${path.basename(tmp)} on the final destination ${path.basename(file)} (in server root dir ${dir}): ${msg}`);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to remove
+    }
+    return msg;
+  }
+  try {
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    // some filesystems cannot fsync a directory; the rename is done
+  }
+  return null;
+}
+
+/** SAVE's work: save to dir/dbfilename and update the statistics. */
+export function rdbSave(s: ServerState): string | null {
+  const err = rdbSaveTo(s, rdbPath(s));
+  const st = statsOf(s);
+  if (err !== null) {
+    st.lastStatus = 'err';
+    return err;
+  }
+  s.log.notice('DB saved on disk');
+  s.dirty = 0;
+  s.lastSave = Math.floor(Date.now() / 1000);
+  st.lastStatus = 'ok';
+  st.saves++;
+  return null;
+}
+
+/**
+ * Loads an RDB image into the server's databases (added to what is there; the caller empties them
+ * first when it must). Throws RdbError when the image is malformed.
+ */
+export function rdbLoadBuffer(s: ServerState, buf: Buffer, opts: { dropExpired?: boolean; log?: boolean } = {}): LoadResult {
+  const log = opts.log === true;
+  const started = Date.now();
+  clock.refresh();
+  const res = loadRdb(buf, {
+    limits: loadLimits(s),
+    databases: s.dbs.length,
+    checksum: s.config.bool('rdbchecksum'),
+    dropExpired: opts.dropExpired ?? !s.isReplica,
+    onAux: (name, value) => {
+      if (!log) return;
+      if (name === 'redis-ver') s.log.notice(`Loading RDB produced by version ${value}`);
+      else if (name === 'ctime') {
+        const age = Math.floor(Date.now() / 1000) - Number(value);
+        s.log.notice(`RDB age ${age < 0 ? 0 : age} seconds`);
+      } else if (name === 'used-mem') s.log.notice(`RDB memory usage when created ${(Number(value) / (1024 * 1024)).toFixed(2)} Mb`);
+    },
+    onKey: (k) => {
+      const db = s.dbs[k.db]!;
+      if (db.map.has(k.key)) db.delete(k.key);
+      const slot = db.add(k.key, k.value);
+      if (k.expireAt !== -1) db.setExpire(k.key, k.expireAt);
+      const stamp = loadedStamp(k.idle, k.freq);
+      if (stamp !== null) db.lru[slot] = stamp;
+      db.account(slot, keyUsage(k.key, k.value, k.expireAt !== -1));
+    },
+    progress: log ? (bytes, keys) => s.log.verbose(`Loading RDB: ${keys} keys, ${((bytes / buf.length) * 100).toFixed(0)}% of the file`) : undefined,
+  });
+  const st = statsOf(s);
+  st.lastLoadLoaded = res.keysLoaded;
+  st.lastLoadExpired = res.keysExpired;
+  if (log) {
+    if (res.streamsSkipped > 0) s.log.warning(`Skipped ${res.streamsSkipped} stream keys: tredis has no stream type yet`);
+    if (res.functionsSkipped > 0) s.log.warning(`Skipped ${res.functionsSkipped} function libraries: tredis has no functions yet`);
+    s.log.notice(`Done loading RDB, keys loaded: ${res.keysLoaded}, keys expired: ${res.keysExpired}.`);
+    s.log.notice(`DB loaded from disk: ${((Date.now() - started) / 1000).toFixed(3)} seconds`);
+  }
+  return res;
+}
+
+/**
+ * Start-up: loads dir/dbfilename when it exists (before the server listens). Throws an Error with
+ * Redis's wording when the file cannot be loaded (tredis-server then exits, as Redis).
+ */
+export function loadAtStartup(s: ServerState): void {
+  const file = rdbPath(s);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new Error(`Fatal error loading the DB: ${strerror(err)}. Exiting.`);
+  }
+  try {
+    rdbLoadBuffer(s, buf, { log: true });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    s.log.warning(`Fatal error loading the DB: ${msg}. Exiting.`);
+    throw new Error(`Fatal error loading the DB: ${msg}. Exiting.`);
+  }
+}
+
+/** Installs the persistence hooks and INFO fields on a new server. */
+export function installPersistence(s: ServerState): void {
+  const st = statsOf(s);
+  s.shutdownSave = () => rdbSave(s);
+  s.infoFields.set('rdb_saves', () => st.saves);
+  s.infoFields.set('rdb_last_bgsave_status', () => st.lastStatus);
+  s.infoFields.set('rdb_last_load_keys_loaded', () => st.lastLoadLoaded);
+  s.infoFields.set('rdb_last_load_keys_expired', () => st.lastLoadExpired);
+}
+
+/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty, load the file again. */
+export function debugReload(c: Client, argv: string[], s: ServerState): void {
+  let flush = true;
+  let save = true;
+  let merge = false;
+  for (let j = 2; j < argv.length; j++) {
+    const opt = argv[j]!;
+    if (is(opt, 'merge')) merge = true;
+    else if (is(opt, 'nosave')) save = false;
+    else if (is(opt, 'noflush')) flush = false;
+    else return c.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+  }
+  if (save && rdbSave(s) !== null) return c.error('ERR');
+  let buf: Buffer;
+  try {
+    buf = readFileSync(rdbPath(s));
+  } catch {
+    return c.error('ERR Error trying to load the RDB dump, check server logs.');
+  }
+  if (flush) emptyData(s, -1, 'sync');
+  try {
+    rdbLoadBuffer(s, buf, { dropExpired: !merge && !s.isReplica });
+  } catch (err) {
+    s.log.warning(`Error loading the RDB dump: ${err instanceof Error ? err.message : String(err)}`);
+    return c.error('ERR Error trying to load the RDB dump, check server logs.');
+  }
+  s.log.notice('DB reloaded by DEBUG RELOAD');
+  c.ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// DUMP / RESTORE
+
+function dumpCommand(c: Client, argv: string[], s: ServerState): void {
+  const v = s.readKey(c, argv[1]!);
+  if (v === undefined) return c.nil();
+  let payload: Buffer;
+  try {
+    payload = dumpPayload(v, saveOptions(s));
+  } catch (err) {
+    return c.error(`ERR ${err instanceof Error ? err.message : String(err)}`);
+  }
+  c.bulk(payload.toString('latin1'));
+}
+
+function restoreCommand(c: Client, argv: string[], s: ServerState): void {
+  const key = argv[1]!;
+  let replace = false;
+  let absttl = false;
+  let idle = -1;
+  let freq = -1;
+  for (let j = 4; j < argv.length; j++) {
+    const more = argv.length - j - 1;
+    const a = argv[j]!;
+    if (is(a, 'replace')) replace = true;
+    else if (is(a, 'absttl')) absttl = true;
+    else if (is(a, 'idletime') && more >= 1 && freq === -1) {
+      const v = parseInt64(argv[++j]!);
+      if (v === null) return c.error(ERR_NOT_INT);
+      if (v < 0) return c.error('ERR Invalid IDLETIME value, must be >= 0');
+      idle = Number(v);
+    } else if (is(a, 'freq') && more >= 1 && idle === -1) {
+      const v = parseInt64(argv[++j]!);
+      if (v === null) return c.error(ERR_NOT_INT);
+      if (v < 0 || v > 255) return c.error('ERR Invalid FREQ value, must be >= 0 and <= 255');
+      freq = Number(v);
+    } else return c.error(ERR_SYNTAX);
+  }
+  const db = c.db;
+  if (!replace && s.writeKey(c, key) !== undefined) return c.error('BUSYKEY Target key name already exists.');
+  const parsedTtl = parseInt64(argv[2]!);
+  if (parsedTtl === null) return c.error(ERR_NOT_INT);
+  if (parsedTtl < 0) return c.error('ERR Invalid TTL value, must be >= 0');
+  let ttl = Number(parsedTtl);
+  const payload = Buffer.from(argv[3]!, 'latin1');
+  if (!verifyPayload(payload)) return c.error('ERR DUMP payload version or checksum are wrong');
+  let value: Value;
+  try {
+    value = readPayload(payload, loadLimits(s));
+  } catch {
+    return c.error('ERR Bad data format');
+  }
+  let deleted = false;
+  if (replace) deleted = db.delete(key);
+  if (ttl !== 0 && !absttl) ttl += clock.now;
+  if (ttl !== 0 && ttl <= clock.now && !s.isReplica) {
+    // already expired: nothing is created, but a replaced key is gone
+    if (deleted) {
+      s.propagateDel(db, key);
+      s.keyModified(db, key);
+      s.notify('g', 'del', key, db.id);
+      s.dirty++;
+    }
+    return c.ok();
+  }
+  const slot = addKey(s, db, key, value);
+  if (ttl !== 0) db.setExpire(key, ttl);
+  const stamp = loadedStamp(idle, freq);
+  if (stamp !== null) db.lru[slot] = stamp;
+  s.keyModified(db, key);
+  s.notify('g', 'restore', key, db.id);
+  s.dirty++;
+  c.ok();
+}
+
+function saveCommand(c: Client, _argv: string[], s: ServerState): void {
+  if (rdbSave(s) !== null) return c.error('ERR');
+  c.ok();
+}
+
+register([
+  {
+    name: 'save',
+    arity: 1,
+    flags: ['admin', 'noscript', 'no_async_loading', 'no_multi'],
+    keys: [0, 0, 0],
+    categories: [],
+    docs: { summary: 'Synchronously save the dataset to disk', since: '1.0.0', group: 'server', complexity: 'O(N) where N is the total number of keys in all databases' },
+    handler: saveCommand,
+  },
+  {
+    name: 'dump',
+    arity: 2,
+    flags: ['readonly'],
+    keys: [1, 1, 1],
+    categories: ['@keyspace'],
+    tips: ['nondeterministic_output'],
+    keyFlags: ['RO', 'access'],
+    docs: {
+      summary: 'Return a serialized version of the value stored at the specified key.',
+      since: '2.6.0',
+      group: 'generic',
+      complexity:
+        'O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).',
+      args: 'key',
+    },
+    handler: dumpCommand,
+  },
+  {
+    name: 'restore',
+    arity: -4,
+    flags: ['write', 'denyoom'],
+    keys: [1, 1, 1],
+    categories: ['@keyspace', '@dangerous'],
+    keyFlags: ['OW', 'update'],
+    docs: {
+      summary: 'Create a key using the provided serialized value, previously obtained using DUMP.',
+      since: '2.6.0',
+      group: 'generic',
+      complexity:
+        'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).',
+      args: 'key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]',
+    },
+    handler: restoreCommand,
+  },
+]);
+
