@@ -69,7 +69,7 @@ export function saveOptions(s: ServerState): SaveOptions {
 
 export function loadLimits(s: ServerState): LoadLimits {
   return {
-    hashEntries: num(s, 'hash-max-listpack-entries', 128),
+    hashEntries: num(s, 'hash-max-listpack-entries', 512),
     hashValue: num(s, 'hash-max-listpack-value', 64),
     setIntset: num(s, 'set-max-intset-entries', 512),
     zsetEntries: num(s, 'zset-max-listpack-entries', 128),
