@@ -6,6 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  Crc64,
   crc64,
   format17g,
   lzfCompress,
@@ -127,5 +128,28 @@ describe('score text', () => {
     expect(format17g(1.5e-300)).toBe('1.5000000000000001e-300');
     expect(format17g(-2.5e100)).toBe('-2.4999999999999999e+100');
     expect(format17g(123456.789)).toBe('123456.789');
+  });
+});
+
+describe('CRC64 chunking', () => {
+  it('gives the same result fed whole, bytewise, or in odd chunks', () => {
+    const b = Buffer.alloc(1000);
+    for (let i = 0; i < b.length; i++) b[i] = (i * 131 + 7) & 255;
+    const whole = crc64(b).toString('hex');
+    const c = new Crc64();
+    for (let i = 0; i < b.length; ) {
+      const n = 1 + (i % 13);
+      c.update(b, i, Math.min(b.length, i + n));
+      i += n;
+    }
+    expect(c.bytes().toString('hex')).toBe(whole);
+    let slow = 0n;
+    for (const byte of b) {
+      slow ^= BigInt(byte);
+      for (let k = 0; k < 8; k++) slow = slow & 1n ? (slow >> 1n) ^ 0x95ac9329ac4bc9b5n : slow >> 1n;
+    }
+    const ref = Buffer.alloc(8);
+    ref.writeBigUInt64LE(slow);
+    expect(whole).toBe(ref.toString('hex'));
   });
 });

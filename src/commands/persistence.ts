@@ -197,8 +197,12 @@ export function rdbLoadBuffer(s: ServerState, buf: Buffer, opts: { dropExpired?:
     },
     onKey: (k) => {
       const db = s.dbs[k.db]!;
-      if (db.map.has(k.key)) db.delete(k.key);
-      const slot = db.add(k.key, k.value);
+      let slot = db.map.get(k.key);
+      if (slot === undefined) slot = db.add(k.key, k.value);
+      else {
+        // a key met twice (NOFLUSH/MERGE reloads): the file's value wins
+        db.set(k.key, k.value);
+      }
       if (k.expireAt !== -1) db.setExpire(k.key, k.expireAt);
       const stamp = loadedStamp(k.idle, k.freq);
       if (stamp !== null) db.lru[slot] = stamp;

@@ -2,7 +2,7 @@
  * The byte-level pieces of Redis's RDB format (version 10, as Redis 7.0 writes it), shared by the
  * file loader/saver (rdb.ts), DUMP/RESTORE and later replication:
  * - CRC64 with the Jones polynomial, reflected, no final xor (what Redis appends to files and DUMP
- *   payloads), computed a byte at a time from two 32-bit tables (no BigInt on the hot path);
+ *   payloads), sliced by 8 with the 64-bit state in two 32-bit halves (no BigInt on the hot path);
  * - LZF: the decompressor, and a compressor that follows liblzf 3.6's choices as Redis builds it
  *   (16-bit hash table, "very fast" mode) so that our compressed strings and DUMP payloads come out
  *   byte for byte as Redis's;
@@ -25,8 +25,9 @@ export class RdbError extends Error {}
 // ---------------------------------------------------------------------------------------------
 // CRC64 (Jones)
 
-const CRC_LO = new Uint32Array(256);
-const CRC_HI = new Uint32Array(256);
+/** slicing-by-8 tables: entry k*256+i is byte i's contribution k bytes further on (lo and hi halves) */
+const CRC_LO = new Uint32Array(8 * 256);
+const CRC_HI = new Uint32Array(8 * 256);
 (() => {
   // reflected form of 0xad93d23594c935a9
   const polyHi = 0x95ac9329;
@@ -46,6 +47,15 @@ const CRC_HI = new Uint32Array(256);
     CRC_LO[i] = lo;
     CRC_HI[i] = hi;
   }
+  for (let k = 1; k < 8; k++) {
+    for (let i = 0; i < 256; i++) {
+      const plo = CRC_LO[(k - 1) * 256 + i]!;
+      const phi = CRC_HI[(k - 1) * 256 + i]!;
+      const idx = plo & 0xff;
+      CRC_LO[k * 256 + i] = (CRC_LO[idx]! ^ ((plo >>> 8) | (phi << 24))) >>> 0;
+      CRC_HI[k * 256 + i] = (CRC_HI[idx]! ^ (phi >>> 8)) >>> 0;
+    }
+  }
 })();
 
 /** A running CRC64: feed chunks with update(), read the 8 little-endian bytes Redis stores. */
@@ -56,7 +66,24 @@ export class Crc64 {
   update(buf: Uint8Array, start = 0, end = buf.length): void {
     let lo = this.lo;
     let hi = this.hi;
-    for (let i = start; i < end; i++) {
+    const L = CRC_LO;
+    const H = CRC_HI;
+    let i = start;
+    for (; i + 8 <= end; i += 8) {
+      const xl = (lo ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24))) >>> 0;
+      const xh = (hi ^ (buf[i + 4]! | (buf[i + 5]! << 8) | (buf[i + 6]! << 16) | (buf[i + 7]! << 24))) >>> 0;
+      const a = 7 * 256 + (xl & 0xff);
+      const b = 6 * 256 + ((xl >>> 8) & 0xff);
+      const c = 5 * 256 + ((xl >>> 16) & 0xff);
+      const d = 4 * 256 + (xl >>> 24);
+      const e = 3 * 256 + (xh & 0xff);
+      const f = 2 * 256 + ((xh >>> 8) & 0xff);
+      const g = 256 + ((xh >>> 16) & 0xff);
+      const h = xh >>> 24;
+      lo = (L[a]! ^ L[b]! ^ L[c]! ^ L[d]! ^ L[e]! ^ L[f]! ^ L[g]! ^ L[h]!) >>> 0;
+      hi = (H[a]! ^ H[b]! ^ H[c]! ^ H[d]! ^ H[e]! ^ H[f]! ^ H[g]! ^ H[h]!) >>> 0;
+    }
+    for (; i < end; i++) {
       const idx = (lo ^ buf[i]!) & 0xff;
       lo = (CRC_LO[idx]! ^ ((lo >>> 8) | (hi << 24))) >>> 0;
       hi = (CRC_HI[idx]! ^ (hi >>> 8)) >>> 0;
@@ -498,45 +525,56 @@ export class RdbReader {
     return v;
   }
 
-  /** A length; encoded = true when it is a special string encoding (int or LZF), value the type. */
-  lenOrEncoding(): { len: number; encoded: boolean } {
+  /** set by lenOrEncoding: the value read is a special string encoding (int or LZF), not a length */
+  encoded = false;
+
+  /** A length, or (when `encoded` is then true) the type of a special string encoding. */
+  lenOrEncoding(): number {
     const b = this.byte();
     const kind = b >> 6;
-    if (kind === 0) return { len: b & 0x3f, encoded: false };
-    if (kind === 1) return { len: ((b & 0x3f) << 8) | this.byte(), encoded: false };
-    if (kind === 3) return { len: b & 0x3f, encoded: true };
+    this.encoded = false;
+    if (kind === 0) return b & 0x3f;
+    if (kind === 1) return ((b & 0x3f) << 8) | this.byte();
+    if (kind === 3) {
+      this.encoded = true;
+      return b & 0x3f;
+    }
     if (b === 0x80) {
       this.need(4);
       const v = this.buf.readUInt32BE(this.pos);
       this.pos += 4;
-      return { len: v, encoded: false };
+      return v;
     }
     if (b === 0x81) {
       this.need(8);
       const v = this.buf.readBigUInt64BE(this.pos);
       this.pos += 8;
       if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RdbError('length out of range');
-      return { len: Number(v), encoded: false };
+      return Number(v);
     }
     throw new RdbError(`Unknown length encoding ${b} in rdbLoadLen()`);
   }
 
   len(): number {
-    const r = this.lenOrEncoding();
-    if (r.encoded) throw new RdbError('unexpected string encoding where a length was expected');
-    return r.len;
+    const n = this.lenOrEncoding();
+    if (this.encoded) throw new RdbError('unexpected string encoding where a length was expected');
+    return n;
   }
 
   /** A string as bytes (int-encoded ones come back as their decimal text). */
   stringBytes(): Buffer {
-    const { len, encoded } = this.lenOrEncoding();
-    if (!encoded) return this.take(len);
-    if (len === 3) {
+    const len = this.lenOrEncoding();
+    if (!this.encoded) return this.take(len);
+    return this.special(len);
+  }
+
+  private special(enc: number): Buffer {
+    if (enc === 3) {
       const clen = this.len();
       const ulen = this.len();
       return lzfDecompress(this.take(clen), ulen);
     }
-    return Buffer.from(String(this.intEncoding(len)), 'latin1');
+    return Buffer.from(String(this.intEncoding(enc)), 'latin1');
   }
 
   private intEncoding(enc: number): number {
@@ -561,15 +599,21 @@ export class RdbReader {
 
   /** A string value: a number when it was stored int-encoded, else latin1 text. */
   stringValue(): string | number {
-    const save = this.pos;
-    const { len, encoded } = this.lenOrEncoding();
-    if (encoded && len !== 3) return this.intEncoding(len);
-    this.pos = save;
-    return this.stringBytes().toString('latin1');
+    const len = this.lenOrEncoding();
+    if (this.encoded) return len === 3 ? this.special(3).toString('latin1') : this.intEncoding(len);
+    this.need(len);
+    const s = this.buf.latin1Slice(this.pos, this.pos + len);
+    this.pos += len;
+    return s;
   }
 
   string(): string {
-    return this.stringBytes().toString('latin1');
+    const len = this.lenOrEncoding();
+    if (this.encoded) return this.special(len).toString('latin1');
+    this.need(len);
+    const s = this.buf.latin1Slice(this.pos, this.pos + len);
+    this.pos += len;
+    return s;
   }
 
   binaryDouble(): number {

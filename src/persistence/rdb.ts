@@ -556,7 +556,7 @@ export interface LoadOptions {
   checksum: boolean;
   /** drop keys already expired (a primary does; a replica keeps them for its leader to expire) */
   dropExpired: boolean;
-  /** every key read */
+  /** every key read (the object is reused for the next key: copy what you keep) */
   onKey: (k: LoadedKey) => void;
   /** every AUX field */
   onAux?: (name: string, value: string) => void;
@@ -587,6 +587,7 @@ export function loadRdb(buf: Buffer, opts: LoadOptions): LoadResult {
   let freq = -1;
   const now = Date.now();
   let seen = 0;
+  const k: LoadedKey = { db: 0, key: '', value: '', expireAt: -1, idle: -1, freq: -1 };
   for (;;) {
     const type = r.byte();
     if (type === OP.EXPIRETIME_MS) {
@@ -594,7 +595,7 @@ export function loadRdb(buf: Buffer, opts: LoadOptions): LoadResult {
       continue;
     }
     if (type === OP.EXPIRETIME) {
-      expireAt = r.u32le() * 1000;
+      expireAt = (r.u32le() | 0) * 1000; // a signed 32-bit time_t, as Redis reads it
       continue;
     }
     if (type === OP.FREQ) {
@@ -639,7 +640,13 @@ export function loadRdb(buf: Buffer, opts: LoadOptions): LoadResult {
     if (value === null) res.streamsSkipped++;
     else if (opts.dropExpired && expireAt !== -1 && expireAt < now) res.keysExpired++;
     else {
-      opts.onKey({ db, key, value, expireAt, idle, freq });
+      k.db = db;
+      k.key = key;
+      k.value = value;
+      k.expireAt = expireAt;
+      k.idle = idle;
+      k.freq = freq;
+      opts.onKey(k);
       res.keysLoaded++;
     }
     expireAt = -1;
