@@ -23,7 +23,7 @@ import { globMatch } from '../keyspace/glob';
 import type { ServerState } from '../state';
 import { stringEncoding } from './string-common';
 import { genInfo } from './info';
-import { debugReload } from './persistence';
+import { debugReload, serializedLength } from './persistence';
 import { helpReply, subcommandSyntaxError } from './server';
 
 const DEBUG_HELP = [
@@ -115,26 +115,6 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** RDB's length prefix size for n. */
-function lenBytes(n: number): number {
-  if (n < 64) return 1;
-  if (n < 16384) return 2;
-  if (n <= 0xffffffff) return 5;
-  return 9;
-}
-
-/** What a string costs in an RDB file (int encodings; LZF compression not modelled). */
-function rdbStringLength(v: string | number): number {
-  const text = typeof v === 'number' ? String(v) : v;
-  if (text.length <= 11 && /^(0|-?[1-9]\d*)$/.test(text)) {
-    const n = Number(text);
-    if (n >= -128 && n <= 127) return 2;
-    if (n >= -32768 && n <= 32767) return 3;
-    if (n >= -2147483648 && n <= 2147483647) return 5;
-  }
-  return lenBytes(text.length) + text.length;
-}
-
 function debugObject(c: Client, s: ServerState, key: string): void {
   const db = c.db;
   // a plain table lookup, as Redis: no expiry, no statistics
@@ -146,9 +126,10 @@ function debugObject(c: Client, s: ServerState, key: string): void {
   let refcount = 1;
   if (typeof v === 'object') {
     encoding = v.encoding !== undefined ? v.encoding() : 'unknown';
+    serialized = serializedLength(v, s);
   } else {
     encoding = stringEncoding(db, key, v);
-    serialized = rdbStringLength(v);
+    serialized = serializedLength(v, s);
     const policy = s.config.directive('maxmemory-policy') !== undefined ? s.config.get('maxmemory-policy') : 'noeviction';
     const maxmemory = s.config.directive('maxmemory') !== undefined ? s.config.number('maxmemory') : 0;
     const shareable = maxmemory === 0 || !(policy.includes('lru') || policy.includes('lfu'));

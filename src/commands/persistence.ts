@@ -287,6 +287,15 @@ export function debugReload(c: Client, argv: string[], s: ServerState): void {
 // ---------------------------------------------------------------------------------------------
 // DUMP / RESTORE
 
+/** What the value takes in an RDB file (DEBUG OBJECT's serializedlength): its DUMP minus framing. */
+export function serializedLength(v: Value, s: ServerState): number {
+  try {
+    return dumpPayload(v, saveOptions(s)).length - 11;
+  } catch {
+    return 0;
+  }
+}
+
 function dumpCommand(c: Client, argv: string[], s: ServerState): void {
   const v = s.readKey(c, argv[1]!);
   if (v === undefined) return c.nil();
