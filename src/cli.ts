@@ -21,7 +21,7 @@ import { Command } from 'commander';
 import { renameCommand } from './command';
 import { bindWordFor } from './config/bind';
 import { parseCommandLine, configText } from './config/cmdline';
-import { Config, strerror } from './config/config';
+import { Config, RESERVED_FDS, openFilesLimit, strerror } from './config/config';
 import {
   ConfigFileError,
   ConfigOpenError,
@@ -121,6 +121,20 @@ function daemonize(argv: string[], config: Config, stdinText: string): void {
   else exit(0);
 }
 
+/** As Redis at start-up: more clients than file descriptors allow lowers maxclients, with its warnings. */
+function adjustMaxclients(config: Config, log: Logger): void {
+  const limit = openFilesLimit();
+  const wanted = config.number('maxclients');
+  if (limit === null || wanted + RESERVED_FDS <= limit) return;
+  const reduced = limit - RESERVED_FDS;
+  log.warning(`You requested maxclients of ${wanted} requiring at least ${wanted + RESERVED_FDS} max file descriptors.`);
+  log.warning(`Server can't set maximum open files to ${wanted + RESERVED_FDS} because of OS error: Operation not permitted.`);
+  log.warning(
+    `Current maximum open files is ${limit}. maxclients has been reduced to ${reduced} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.`,
+  );
+  config.set('maxclients', String(reduced));
+}
+
 function modeLine(config: Config, port: number): string[] {
   const showLogo = config.bool('always-show-logo') || (process.stdout.isTTY === true && config.get('logfile') === '');
   // supervisors grep for `PID: <pid>` and the port, so the one-line form names both too
@@ -144,6 +158,10 @@ export async function main(argv: string[]): Promise<void> {
     exit(1);
   }
 
+  // a log reader that goes away (`tredis-server | head`) must not take the server down: Redis
+  // ignores SIGPIPE and failed log writes, where Node would throw EPIPE from the stream
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
   const daemonChild = process.env[DAEMON_ENV] === '1';
   delete process.env[DAEMON_ENV];
   const log = new Logger();
@@ -175,6 +193,7 @@ export async function main(argv: string[]): Promise<void> {
   process.chdir(config.get('dir'));
   config.onChange('dir', (d) => process.chdir(d));
   log.role = 'M';
+  adjustMaxclients(config, log);
   if (config.bool('daemonize') && config.get('pidfile') === '') config.set('pidfile', '/var/run/redis.pid');
   if (config.get('tls-port') !== '0' || config.bool('tls-replication') || config.bool('tls-cluster')) {
     log.warning('TLS is not supported by tredis (tls-port, tls-replication, tls-cluster).');

@@ -5,19 +5,34 @@
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, oracleAvailable } from './helpers/oracle';
-import { RawSession } from './helpers/raw';
+import { RawSession, encodeCommand } from './helpers/raw';
 
-const BIN = path.join(__dirname, '..', 'bin', 'tredis-server');
+const ROOT = path.join(__dirname, '..');
+const BIN = path.join(ROOT, 'bin', 'tredis-server');
 let dir: string;
 
+function newestMtime(d: string): number {
+  let t = 0;
+  for (const e of readdirSync(d, { withFileTypes: true })) {
+    const p = path.join(d, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
 beforeAll(() => {
+  // `npm test` builds first; a direct `vitest run` of this file must not test a stale dist/
+  const built = path.join(ROOT, 'dist', 'cli.js');
+  if (!existsSync(built) || statSync(built).mtimeMs < newestMtime(path.join(ROOT, 'src'))) {
+    spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+  }
   dir = mkdtempSync(path.join(os.tmpdir(), 'tredis-cli-'));
 });
 afterAll(() => {
@@ -29,14 +44,19 @@ function run(args: string[], cwd = dir): { status: number | null; out: string } 
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
-/** Starts the server; resolves once the log says it is ready. */
-async function start(args: string[]): Promise<{ child: ReturnType<typeof spawn>; log: () => string; exited: Promise<number | null> }> {
+/** Starts the server; resolves once its output (or `logfile`, when it logs there) says it is ready. */
+async function start(
+  args: string[],
+  logfile?: string,
+): Promise<{ child: ReturnType<typeof spawn>; log: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: dir });
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d.toString('latin1')));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString('latin1')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  for (let i = 0; i < 300 && !log.includes('Ready to accept connections'); i++) {
+  const ready = (): boolean =>
+    (logfile === undefined ? log : existsSync(logfile) ? readFileSync(logfile, 'latin1') : '').includes('Ready to accept connections');
+  for (let i = 0; i < 300 && !ready(); i++) {
     await new Promise((r) => setTimeout(r, 20));
     if (child.exitCode !== null) break;
   }
@@ -109,10 +129,8 @@ describe('tredis-server command line', () => {
   it('SHUTDOWN from a client ends the process; logfile gets the lines', async () => {
     const port = await freePort();
     const logfile = path.join(dir, 'server.log');
-    const srv = await start(['--port', String(port), '--save', '', '--logfile', logfile]);
-    for (let i = 0; i < 100 && !(existsSync(logfile) && readFileSync(logfile, 'latin1').includes('Ready')); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const srv = await start(['--port', String(port), '--save', '', '--logfile', logfile], logfile);
+    expect(srv.log()).toBe('');
     const r = await RawSession.connect(port);
     r.write('*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n');
     await r.readUntilClosed(5000);
@@ -122,6 +140,43 @@ describe('tredis-server command line', () => {
     expect(text).toContain('Ready to accept connections');
     expect(text).toContain('User requested shutdown...');
   }, 20000);
+
+  it('keeps serving when whoever read its log goes away (EPIPE on stdout)', async () => {
+    const port = await freePort();
+    const srv = await start(['--port', String(port), '--save', '', '--loglevel', 'debug']);
+    srv.child.stdout!.destroy();
+    srv.child.stderr!.destroy();
+    for (let i = 0; i < 5; i++) {
+      // every connection and command now logs into a closed pipe
+      const r = await RawSession.connect(port);
+      expect(await r.call('CONFIG', 'SET', 'loglevel', 'debug')).toBe('+OK\r\n');
+      expect(await r.call('SHUTDOWN', 'ABORT')).toBe('-ERR No shutdown in progress.\r\n');
+      r.close();
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    const r = await RawSession.connect(port);
+    r.write(encodeCommand(['SHUTDOWN', 'NOSAVE']));
+    await r.readUntilClosed(5000);
+    expect(await srv.exited).toBe(0);
+  });
+
+  it('lowers maxclients to what the open-files limit allows, with Redis warnings', async () => {
+    const port = await freePort();
+    const limit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'latin1'))?.[1] ?? 'NaN');
+    if (!Number.isFinite(limit) || limit > 1_000_000) return;
+    const wanted = limit + 100;
+    const srv = await start(['--port', String(port), '--save', '', '--maxclients', String(wanted)]);
+    try {
+      expect(srv.log()).toContain(`You requested maxclients of ${wanted} requiring at least ${wanted + 32} max file descriptors.`);
+      expect(srv.log()).toContain(`maxclients has been reduced to ${limit - 32} to compensate for low ulimit.`);
+      const r = await RawSession.connect(port);
+      expect(await r.call('CONFIG', 'GET', 'maxclients')).toBe(`*2\r\n$10\r\nmaxclients\r\n$${String(limit - 32).length}\r\n${limit - 32}\r\n`);
+      r.close();
+    } finally {
+      srv.child.kill('SIGTERM');
+      await srv.exited;
+    }
+  });
 
   it('daemonize yes: the parent returns at once, the daemon serves and writes its pidfile', async () => {
     const port = await freePort();

@@ -14,7 +14,7 @@
  * a new port; a failure restores every old value). Listeners run only once everything succeeded.
  */
 
-import { realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DIRECTIVES, TLS_APPLY, type Directive, type DirectiveType } from './directives';
 import {
@@ -73,6 +73,26 @@ export function strerror(err: unknown): string {
   return ERRNO_TEXT[code] ?? (err as Error).message;
 }
 
+/** File descriptors Redis keeps for itself beyond one per client (CONFIG_MIN_RESERVED_FDS). */
+export const RESERVED_FDS = 32;
+
+/**
+ * The process's open-files limit (null when unknown or unlimited). Node already raises its soft
+ * limit to the hard one at start-up, which is as far as Redis's own attempts could get, so this is
+ * the figure Redis would end up with.
+ */
+export function openFilesLimit(): number | null {
+  try {
+    const line = readFileSync('/proc/self/limits', 'latin1')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line === undefined ? NaN : Number(line.slice('Max open files'.length).trim().split(/\s+/)[0]);
+    return Number.isFinite(soft) ? soft : null;
+  } catch {
+    return null;
+  }
+}
+
 const TLS_ERROR = 'Unable to update TLS configuration. Check server logs.';
 
 export class Config {
@@ -97,6 +117,12 @@ export class Config {
       this.values.set(d.name, v);
       this.defaults.set(d.name, d.name === 'dir' ? '' : v);
     }
+    this.appliers.set('maxclients', (v) => {
+      const limit = openFilesLimit();
+      return limit !== null && Number(v) + RESERVED_FDS > limit
+        ? `The operating system is not able to handle the specified number of clients, try with ${limit - RESERVED_FDS}`
+        : null;
+    });
     this.appliers.set('tls-port', () => TLS_ERROR);
     for (const name of TLS_APPLY) {
       this.appliers.set(name, () =>
@@ -216,9 +242,13 @@ export class Config {
     }
   }
 
-  /** Validates a value given as one string (CONFIG SET splits multi-argument values on spaces). */
+  /**
+   * Validates a value given as one string. CONFIG SET splits multi-argument values on single spaces
+   * as sdssplitlen does: "a  b" has an empty middle word, and "" is no words at all (so
+   * `client-output-buffer-limit ""` changes nothing, where the config-file line `... ""` is an error).
+   */
   normalize(d: Directive, value: string): string {
-    return this.parse(d, d.multiArg ? value.split(' ') : [value]);
+    return this.parse(d, d.multiArg ? (value === '' ? [] : value.split(' ')) : [value]);
   }
 
   /** Validates and stores a value (ignores immutability: for start-up and embedders). */
@@ -285,6 +315,7 @@ export class Config {
       // Redis's apply steps for these adjust the value rather than fail
       if (d.name === 'hz') v = String(Math.min(Math.max(Number(v), 1), 500));
       if (d.name === 'repl-backlog-size' && BigInt(v) < 16384n) v = '16384';
+      if (d.name === 'watchdog-period') v = watchdogPeriod(v, this.number('hz'));
       this.values.set(d.name, v);
       changed.push(i);
     }
@@ -304,6 +335,13 @@ export class Config {
     for (const i of changed) this.notify(found[i]!.d.name, this.values.get(found[i]!.d.name)!);
     return null;
   }
+}
+
+/** Redis's watchdog never fires more often than every second cron tick: shorter periods are raised. */
+export function watchdogPeriod(v: string, hz: number): string {
+  const n = Number(v);
+  const min = Math.trunc(1000 / hz) * 2;
+  return n !== 0 && n < min ? String(min) : v;
 }
 
 /** `dir`: Redis chdir()s and reports getcwd(); here the directory is checked and kept as its real path. */

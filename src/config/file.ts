@@ -20,7 +20,7 @@ import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, 
 import path from 'node:path';
 import { globMatch } from '../keyspace/glob';
 import { splitInlineArgs } from '../protocol/parser';
-import { Config, ConfigError, strerror, type LoadContext } from './config';
+import { Config, ConfigError, strerror, watchdogPeriod, type LoadContext } from './config';
 import type { Directive } from './directives';
 import { fmtMemory, fmtPercentile, numberValue, repr } from './values';
 
@@ -165,6 +165,7 @@ export function loadConfigText(
   }
   const hz = config.number('hz');
   if (hz < 1 || hz > 500) config.store(config.directive('hz')!, String(Math.min(Math.max(hz, 1), 500)));
+  config.store(config.directive('watchdog-period')!, watchdogPeriod(config.get('watchdog-period'), config.number('hz')));
   return result;
 }
 
@@ -273,8 +274,9 @@ function rewriteDirective(st: RewriteState, config: Config, d: Directive): void 
     case 'notify-keyspace-events':
       return st.rewrite(name, `${name} ${repr(v)}`, v !== '');
     case 'bind':
-      if (isDefault) return st.markProcessed(name);
-      return st.rewrite(name, `${name} ${v === '' ? '""' : v}`, true);
+      // tredis's default is redis.conf's `bind 127.0.0.1 -::1`, not Redis's built-in `* -::*`: a file
+      // that says so keeps its line, or real Redis reading the file later would listen everywhere
+      return st.rewrite(name, `${name} ${v === '' ? '""' : v}`, !isDefault);
     case 'replicaof':
       if (v === '') return st.markProcessed(name);
       return st.rewrite(name, `${name} ${v}`, true);

@@ -105,9 +105,10 @@ export function repr(s: string): string {
 /** printf's %f then Redis's trimDoubleString (no trailing zeros or dot). */
 export function fmtPercentile(v: number): string {
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  let s = v.toFixed(6);
+  // printf keeps the sign of -0.0, which toFixed drops
+  let s = (Object.is(v, -0) ? '-' : '') + v.toFixed(6);
   if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
-  return s === '-0' ? '-0' : s;
+  return s;
 }
 
 /** Memory amounts as CONFIG REWRITE writes them (1gb, 64mb, 3kb, or bytes), on C's long long. */
@@ -187,6 +188,8 @@ export function normalizeEnum(d: Directive, v: string): string {
 export function normalizeFlags(d: Directive, args: string[]): string {
   const names = d.values!;
   const set = new Set<string>();
+  // no words at all (CONFIG SET x "") is not "default": Redis wants at least one name
+  if (args.length === 0) throw new ConfigError(`argument(s) must be one of the following: ${names.join(', ')}`);
   for (const a of args) {
     const l = a.toLowerCase();
     if (!names.includes(l)) throw new ConfigError(`argument(s) must be one of the following: ${names.join(', ')}`);
