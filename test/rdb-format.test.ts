@@ -123,11 +123,26 @@ describe('score text', () => {
     expect(scoreText(Infinity)).toBe('inf');
     expect(scoreText(1e20)).toBe('1e+20');
     expect(scoreText(4503599627370496)).toBe('4503599627370496');
+    // Redis 7.0.15 DUMPs of one-member zsets: integers up to 2^62 as integers, beyond as %.17g
+    expect(scoreText(-537142991088330752)).toBe('-537142991088330752');
+    expect(scoreText(1e18)).toBe('1000000000000000000');
+    expect(scoreText(7356164860539138000)).toBe('7.356164860539138e+18');
+    expect(scoreText(-9.2e18)).toBe('-9.2e+18');
+    expect(scoreText(1e-300)).toBe('1e-300');
     expect(format17g(1.23e-7)).toBe('1.23e-07');
     expect(format17g(0.1 + 0.2)).toBe('0.30000000000000004');
     expect(format17g(1.5e-300)).toBe('1.5000000000000001e-300');
     expect(format17g(-2.5e100)).toBe('-2.4999999999999999e+100');
     expect(format17g(123456.789)).toBe('123456.789');
+    // exact ties round to even as glibc's printf, not away from zero as JS
+    expect(format17g(-1229145729448646.25)).toBe('-1229145729448646.2');
+    expect(format17g(1229145729448646.75)).toBe('1229145729448646.8');
+    expect(format17g(0.5)).toBe('0.5');
+    expect(format17g(1e-5)).toBe('1.0000000000000001e-05');
+    expect(format17g(123.456)).toBe('123.456');
+    expect(format17g(1e16)).toBe('10000000000000000');
+    expect(format17g(1e17)).toBe('1e+17');
+    expect(format17g(0.0001)).toBe('0.0001');
   });
 });
 

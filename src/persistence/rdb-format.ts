@@ -259,30 +259,54 @@ export function lzfDecompress(inp: Uint8Array, outLen: number): Buffer {
 // ---------------------------------------------------------------------------------------------
 // numbers as text
 
-/** Redis's d2string as 7.0 formats zset scores in listpacks ("%.17g", integers plainly). */
+/** Redis's d2string as 7.0 formats zset scores in listpacks ("%.17g", integers within ±2^62 plainly). */
 export function scoreText(d: number): string {
   if (Number.isNaN(d)) return 'nan';
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  if (d > -4503599627370495 && d < 4503599627370496 && Number.isInteger(d)) return String(d);
+  // integral values within ±2^62 print as integers (Redis 7.0's double2ll range), exactly
+  if (Number.isInteger(d) && d >= -4611686018427387904 && d <= 4611686018427387904) {
+    return d > -9007199254740992 && d < 9007199254740992 ? String(d) : BigInt(d).toString();
+  }
   return format17g(d);
 }
 
-/** printf("%.17g", d) for finite non-zero d. */
+/**
+ * printf("%.17g", d) for finite non-zero d. JS rounds exact decimal ties away from zero where glibc
+ * rounds them to even (-1229145729448646.25 is "...646.2" in C), so a tie is detected from the
+ * exact expansion and settled the C way.
+ */
 export function format17g(d: number): string {
-  const exp = d.toExponential(16); // d.dddddddddddddddde±x
-  const e = exp.indexOf('e');
-  let mant = exp.slice(0, e);
-  const x = Number(exp.slice(e + 1));
-  if (x < -4 || x >= 17) {
-    if (mant.includes('.')) mant = mant.replace(/0+$/, '').replace(/\.$/, '');
-    const ax = Math.abs(x);
-    return `${mant}e${x < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
+  const neg = d < 0;
+  const a = neg ? -d : d;
+  const e17 = a.toExponential(16); // d.dddddddddddddddde±x, rounded half away from zero
+  let at = e17.indexOf('e');
+  let digits = e17[0]! + e17.slice(2, at);
+  let x = Number(e17.slice(at + 1));
+  const e18 = a.toExponential(17);
+  if (e18.charCodeAt(e18.indexOf('e') - 1) === 53 /* 5 */) {
+    const exact = a.toExponential(99);
+    at = exact.indexOf('e');
+    const all = exact[0]! + exact.slice(2, at);
+    if (/^0*$/.test(all.slice(18)) && all[17] === '5' && (all.charCodeAt(16) - 48) % 2 === 0) {
+      // an exact tie with an even 17th digit: C keeps it, truncating
+      digits = all.slice(0, 17);
+      x = Number(exact.slice(at + 1));
+    }
   }
-  let fixed = d.toFixed(Math.max(0, 16 - x));
-  if (fixed.includes('.')) fixed = fixed.replace(/0+$/, '').replace(/\.$/, '');
-  return fixed;
+  let out: string;
+  if (x < -4 || x >= 17) {
+    const frac = digits.slice(1).replace(/0+$/, '');
+    const ax = Math.abs(x);
+    out = `${digits[0]!}${frac === '' ? '' : `.${frac}`}e${x < 0 ? '-' : '+'}${ax < 10 ? '0' : ''}${ax}`;
+  } else if (x >= 0) {
+    const frac = digits.slice(x + 1).replace(/0+$/, '');
+    out = digits.slice(0, x + 1) + (frac === '' ? '' : `.${frac}`);
+  } else {
+    out = `0.${'0'.repeat(-x - 1)}${digits.replace(/0+$/, '')}`;
+  }
+  return neg ? `-${out}` : out;
 }
 
 // ---------------------------------------------------------------------------------------------
