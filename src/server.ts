@@ -11,7 +11,7 @@ import net from 'node:net';
 import { Client } from './client';
 import { lookupCommand } from './command';
 import './commands';
-import { bindWordFor, listenHosts } from './config/bind';
+import { bindWordFor, listenHosts, probeListen } from './config/bind';
 import { parseMemory, strerror, type Config } from './config/config';
 import { sampleMemory } from './commands/info';
 import { installPersistence, loadAtStartup } from './commands/persistence';
@@ -456,9 +456,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   if (opts.port !== undefined) cfg.store(cfg.directive('port')!, String(port));
   let bound = cfg.get('bind');
 
-  // CONFIG SET port/bind: listen on the new addresses first, then drop the old listeners (existing
-  // connections stay). Node binds asynchronously, so CONFIG SET answers before the outcome; a failure
-  // is logged and the old value restored, and the old listeners keep serving.
+  // CONFIG SET port/bind: the applier first checks synchronously (probeListen) that the new addresses
+  // can be bound, so CONFIG SET fails with Redis's error when they cannot. A new port is listened on
+  // before the old listeners are dropped; new addresses at the same port need the old listeners gone
+  // first (as Redis closes them first). Existing connections stay. Should the real, asynchronous bind
+  // still fail, it is logged, the old value restored, and the old listeners serve again.
   const rebind = (toPort: number, bind: string, undo: () => void): void => {
     if (toPort === state.port && bind === bound) return;
     const old = server;
@@ -467,6 +469,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       bound = bind;
       return;
     }
+    const samePort = toPort === state.port;
+    const oldHosts = hostsFor(bound);
+    if (samePort) void old.close({ clients: false });
     const unpauseOld = state.unpause;
     const next = new Server(state);
     const unpauseNext = state.unpause;
@@ -486,15 +491,26 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         state.unpause = unpauseOld;
         log.warning(`Warning: Could not create server TCP listening socket ${bindWordFor(bind, err.address)}:${toPort}: bind: ${strerror(err)}`);
         log.warning(`Failed to change the listening address to port ${toPort}; keeping the previous one.`);
+        if (samePort) {
+          old.listen(toPort, oldHosts).catch((e: Error) => log.warning(`Could not listen again on the previous addresses: ${e.message}`));
+        }
         undo();
       },
     );
   };
+  const probe = (toPort: number, bind: string): boolean => {
+    const failed = probeListen(toPort, hostsFor(bind), toPort === state.port ? hostsFor(bound) : []);
+    if (failed === null) return true;
+    log.warning(`Warning: Could not create server TCP listening socket ${bindWordFor(bind, failed.host)}:${toPort}: bind: ${strerror(Object.assign(new Error(failed.code), { code: failed.code }))}`);
+    return false;
+  };
   cfg.setApplier('port', (v, old) => {
+    if (!probe(Number(v), cfg.get('bind'))) return 'Unable to listen on this port. Check server logs.';
     rebind(Number(v), cfg.get('bind'), () => cfg.store(cfg.directive('port')!, old));
     return null;
   });
   cfg.setApplier('bind', (v, old) => {
+    if (!probe(state.port, v)) return 'Failed to bind to specified addresses.';
     rebind(state.port, v, () => cfg.store(cfg.directive('bind')!, old));
     return null;
   });

@@ -6,13 +6,14 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../src/config/config';
 import { loadConfigText } from '../src/config/file';
 import { startServer, type RunningServer } from '../src/server';
-import { connectPair, expectSame, type Pair } from './helpers/diff';
+import { closePair, connectPair, expectSame, type Pair } from './helpers/diff';
 import { freePort, oracleAvailable, startOracle, type Oracle } from './helpers/oracle';
 import { RawSession, encodeCommand } from './helpers/raw';
 
@@ -169,6 +170,52 @@ describe.skipIf(!oracleAvailable)('CONFIG vs Redis', () => {
       expect(info).toContain('total_error_replies:0');
     } finally {
       s.close();
+    }
+  });
+});
+
+describe.skipIf(!oracleAvailable)('CONFIG SET port and bind vs Redis', () => {
+  it('answers with the outcome of binding: taken ports and foreign addresses fail and change nothing', async () => {
+    const config = new Config();
+    config.set('port', String(await freePort()));
+    config.set('bind', '127.0.0.1');
+    config.set('save', '');
+    const srv = await startServer({ config, quiet: true });
+    const oracle = await startOracle();
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    let pair = await connectPair(srv.port, oracle.port);
+    try {
+      await expectSame(pair, [
+        ['CONFIG', 'SET', 'maxmemory', '5mb', 'port', String(taken)],
+        ['CONFIG', 'GET', 'maxmemory'],
+        ['CONFIG', 'SET', 'bind', '127.0.0.1 10.254.254.254', 'maxmemory', '7mb'],
+        ['CONFIG', 'GET', 'maxmemory'],
+        ['CONFIG', 'GET', 'bind'],
+        // an optional address that this host lacks is skipped
+        ['CONFIG', 'SET', 'bind', '127.0.0.1 -10.254.254.254'],
+        ['CONFIG', 'GET', 'bind'],
+        ['CONFIG', 'SET', 'bind', '127.0.0.1'],
+      ]);
+      expect(await RawSession.connect(srv.port).then((r) => r.call('PING').finally(() => r.close()))).toBe('+PONG\r\n');
+      // a new port: existing connections stay, new ones go to the new port
+      const [ourNew, theirNew] = [await freePort(), await freePort()];
+      expect(await pair.ours.call('CONFIG', 'SET', 'port', String(ourNew))).toBe('+OK\r\n');
+      expect(await pair.theirs.call('CONFIG', 'SET', 'port', String(theirNew))).toBe('+OK\r\n');
+      await expectSame(pair, [['PING']]);
+      for (let i = 0; i < 50 && (await RawSession.connect(ourNew).then((r) => (r.close(), false), () => true)); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const again = await connectPair(ourNew, theirNew);
+      closePair(pair);
+      pair = again;
+      await expectSame(pair, [['PING'], ['CONFIG', 'GET', 'maxmemory']]);
+    } finally {
+      closePair(pair);
+      blocker.close();
+      await oracle.close();
+      await srv.close();
     }
   });
 });
