@@ -146,6 +146,21 @@ describe.skipIf(!oracleAvailable)('DUMP/RESTORE vs Redis 7.0', () => {
     expect(pttl).toBeLessThanOrEqual(100_000);
   });
 
+  it('RESTORE FREQ sets the LFU counter under an LFU policy', async () => {
+    await expectSame(d.pair, [['SET', 'foo', 'bar'], ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu']]);
+    try {
+      const payload = bulkOf(await d.pair.theirs.call('DUMP', 'foo'));
+      await expectSame(d.pair, [
+        ['RESTORE', 'f', '0', payload, 'FREQ', '100'],
+        ['OBJECT', 'FREQ', 'f'],
+        ['RESTORE', 'g', '0', payload, 'IDLETIME', '100'],
+        ['OBJECT', 'FREQ', 'g'],
+      ]);
+    } finally {
+      await expectSame(d.pair, [['CONFIG', 'SET', 'maxmemory-policy', 'noeviction']]);
+    }
+  });
+
   it('RESTORE with a corrupt body behind a valid checksum says Bad data format', async () => {
     const { crc64 } = await import('../src/persistence/rdb-format');
     const body = Buffer.from('\x10\x05\x01\x02\x03\x04\x05\n\x00', 'latin1');

@@ -108,6 +108,35 @@ describe.skipIf(!oracleAvailable)('RDB files with real Redis 7.0', () => {
     }
   }, 30000);
 
+  it('access times travel in the file: IDLE under LRU policies, FREQ under LFU', async () => {
+    for (const [policy, probe] of [['allkeys-lru', 'IDLETIME'], ['allkeys-lfu', 'FREQ']] as const) {
+      const dir = tempDir();
+      const srv = await startTestServer({ dir, 'maxmemory-policy': policy, 'enable-debug-command': 'yes' });
+      const s = await RawSession.connect(srv.port);
+      try {
+        await run(s, [['SET', 'k', 'v'], ['HSET', 'h', 'a', '1']]);
+        if (policy === 'allkeys-lru') srv.state.dbs[0]!.lru[srv.state.dbs[0]!.map.get('k')!]! -= 500;
+        else for (let i = 0; i < 50; i++) await s.call('GET', 'k');
+        const before = await s.call('OBJECT', probe, 'k');
+        expect(await s.call('SAVE')).toBe('+OK\r\n');
+        if (checkRdbAvailable) expect(spawnSync('redis-check-rdb', [path.join(dir, 'dump.rdb')]).status).toBe(0);
+        const oracle = await startOracle(['--dir', dir, '--maxmemory-policy', policy]);
+        const o = await RawSession.connect(oracle.port);
+        try {
+          const after = await o.call('OBJECT', probe, 'k');
+          if (policy === 'allkeys-lru') expect(Math.abs(Number(after.slice(1)) - 500)).toBeLessThan(3);
+          else expect(after).toBe(before);
+        } finally {
+          o.close();
+          await oracle.close();
+        }
+      } finally {
+        s.close();
+        await srv.close();
+      }
+    }
+  });
+
   it('a file Redis saves loads in tredis with the same digest (LZF, compressed quicklist nodes, expiries, every encoding)', async () => {
     const dir = tempDir();
     const oracle = await startOracle(['--dir', dir, '--dbfilename', 'theirs.rdb', '--enable-debug-command', 'yes', '--rdbcompression', 'yes', '--list-compress-depth', '1']);
