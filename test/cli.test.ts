@@ -210,6 +210,33 @@ describe.skipIf(!oracleAvailable)('fatal config errors as redis-server words the
     'unbalanced quotes': 'requirepass "abc\n',
     'out of range': 'databases 0\n',
   };
+  // command-line options are lines after the file's (and stdin's): their errors name those lines
+  const argCases: Record<string, string[]> = {
+    'unknown option': ['--port', '7000', '--foo', 'bar'],
+    'bad option value': ['ok.conf', '--maxmemory-policy', 'foo'],
+    'bad value after a good one': ['ok.conf', '--save', '1', '--appendonly', 'maybe'],
+    'option without a value': ['ok.conf', '--loglevel', 'verbose', '--requirepass'],
+    'out of range option': ['--bind', '1.2.3.4', '--port', '99999'],
+    'stdin then options': ['ok.conf', '-', '--hz', 'x'],
+    'missing file': ['nonexistent.conf'],
+  };
+  for (const [name, args] of Object.entries(argCases)) {
+    it(name, () => {
+      writeFileSync(path.join(dir, 'ok.conf'), 'port 7000\n# c\nhz 10\n');
+      const input = 'hz 11\n';
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'latin1', timeout: 15000, input });
+      const theirs = spawnSync('redis-server', args, { cwd: dir, encoding: 'latin1', timeout: 15000, input });
+      expect(r.status).toBe(1);
+      expect(theirs.status).toBe(1);
+      // log lines carry pid and time; the rest must agree
+      const strip = (s: string): string =>
+        s
+          .replace(/\(Redis [\d.]+\)/, '(Redis)')
+          .replace(/^\d+:[CM] \d\d \w{3} \d{4} [\d:.]+ /gm, '')
+          .trim();
+      expect(strip(r.stdout + r.stderr)).toBe(strip(theirs.stdout + theirs.stderr));
+    });
+  }
   for (const [name, text] of Object.entries(cases)) {
     it(name, () => {
       const file = path.join(dir, `bad-${name.replace(/ /g, '-')}.conf`);
