@@ -42,7 +42,31 @@ describe.skipIf(!oracleAvailable)('CONFIG vs Redis', () => {
   }
 
   it('GET with patterns, several patterns and aliases', async () => {
-    for (const patterns of [['hash-max-*-entries'], ['maxmemory-*', 'lfu-*'], ['list-max-*'], ['*'], ['*max*', 'maxmemory']]) {
+    const patternSets = [
+      ['hash-max-*-entries'],
+      ['maxmemory-*', 'lfu-*'],
+      ['list-max-*'],
+      ['*'],
+      ['*max*', 'maxmemory'],
+      // case, duplicates, an alias next to its name, hidden directives (by exact name only)
+      ['MAXMEMORY'],
+      ['MaxMem*'],
+      ['maxmemory', 'MAXMEMORY', 'maxmemory'],
+      ['slave-read-only', 'replica-read-only'],
+      ['slave-read*'],
+      ['*-ZIPLIST-*'],
+      ['hash-max-ziplist-entries', 'hash-max-*'],
+      ['watchdog*'],
+      ['WATCHDOG-PERIOD'],
+      // malformed and odd patterns
+      ['['],
+      ['maxmemory['],
+      [''],
+      ['\\maxmemory'],
+      ['m?xmemory'],
+      ['*[^a-z]*'],
+    ];
+    for (const patterns of patternSets) {
       const [ours, theirs] = await Promise.all([pair.ours.call('CONFIG', 'GET', ...patterns), pair.theirs.call('CONFIG', 'GET', ...patterns)]);
       if (patterns[0] === '*') {
         // every directive both servers know must show the same value; the lists may differ only by
