@@ -117,6 +117,10 @@ describe.skipIf(!oracleAvailable)('CONFIG vs Redis', () => {
       ['CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-policy', 'noeviction', 'save', ''],
       ['CONFIG', 'RESETSTAT'],
       ['CONFIG', 'HELP'],
+      // both run without a config file
+      ['CONFIG', 'REWRITE'],
+      ['CONFIG', 'REWRITE', 'now'],
+      ['CONFIG', 'GETX'],
     ]);
   });
 
