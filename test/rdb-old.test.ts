@@ -153,7 +153,7 @@ afterAll(() => {
 });
 
 async function snapshot(s: RawSession): Promise<string[]> {
-  const out = [await s.call('DEBUG', 'DIGEST'), await s.call('DBSIZE'), await s.call('TTL', 'old:ttl')];
+  const out = [await s.call('DEBUG', 'DIGEST'), await s.call('DBSIZE'), await s.call('EXPIRETIME', 'old:ttl')];
   for (const k of KEYS) out.push(`${k} ${await s.call('OBJECT', 'ENCODING', k)} ${await s.call('DEBUG', 'DIGEST-VALUE', k)}`);
   out.push(await s.call('LRANGE', 'zl:list', '0', '-1'), await s.call('ZRANGE', 'zl:zset', '0', '-1', 'WITHSCORES'), await s.call('HGETALL', 'zm:hash'));
   return out;
