@@ -34,3 +34,4 @@ import './list-blocking';
 import './zset-blocking';
 import './geo';
 import './persistence';
+import './stream';

@@ -1,0 +1,278 @@
+/*
+ * Streams: the structure (types/stream.ts) on its own, the commands through ioredis, and
+ * differential runs against the oracle (RESP2 and RESP3) with explicit IDs so replies are
+ * deterministic. Fields that depend on the clock (idle times, delivery times, seen times) are
+ * compared after masking them.
+ */
+import Redis from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { expectSame, type Pair } from './helpers/diff';
+import { oracleAvailable } from './helpers/oracle';
+import { useDifferential, useServer } from './helpers/setup';
+import { IdMap, MAX_ID, StreamValue, formatId, lpStrBytes, makeId } from '../src/types/stream';
+import { parseId, parseU64 } from '../src/commands/stream-common';
+
+const fv = (...a: string[]): string[] => a;
+
+describe('StreamValue', () => {
+  it('appends, ranges both ways and deletes with tombstones', () => {
+    const s = new StreamValue();
+    for (let i = 1; i <= 250; i++) s.append(makeId(BigInt(i), 0n), fv('f', String(i)), 4096, 100);
+    expect(s.length).toBe(250);
+    expect(s.nodes.length).toBe(3);
+    const got: string[] = [];
+    s.range(makeId(10n, 0n), makeId(20n, 5n), 0, false, (e) => got.push(e[0]!));
+    expect(got).toEqual(Array.from({ length: 11 }, (_, i) => `${i + 10}-0`));
+    const rev: string[] = [];
+    s.range(0n, MAX_ID, 3, true, (e) => rev.push(e[0]!));
+    expect(rev).toEqual(['250-0', '249-0', '248-0']);
+    expect(s.delete(makeId(15n, 0n))).toBe(true);
+    expect(s.delete(makeId(15n, 0n))).toBe(false);
+    const after: string[] = [];
+    s.range(makeId(14n, 0n), makeId(16n, 0n), 0, false, (e) => after.push(e[0]!));
+    expect(after).toEqual(['14-0', '16-0']);
+    // a node whose entries are all deleted goes away
+    for (let i = 201; i <= 250; i++) s.delete(makeId(BigInt(i), 0n));
+    expect(s.nodes.length).toBe(2);
+    expect(s.length).toBe(199);
+  });
+
+  it('trims as Redis: whole nodes when approximate, tombstones in the first node when exact', () => {
+    const s = new StreamValue();
+    for (let i = 1; i <= 250; i++) s.append(makeId(BigInt(i), 0n), fv('f', 'v'), 4096, 100);
+    expect(s.trim(120, null, true, 0)).toBe(100);
+    expect(s.length).toBe(150);
+    expect(s.trim(120, null, false, 0)).toBe(30);
+    expect(s.nodes.length).toBe(2);
+    expect(s.nodes[0]!.deleted).toBe(30);
+    expect(formatId(s.firstId)).toBe('131-0');
+  });
+
+  it('keeps ids up to 2^64-1 exact and sizes listpack elements as Redis', () => {
+    const top = makeId(18446744073709551615n, 18446744073709551615n);
+    expect(top).toBe(MAX_ID);
+    expect(formatId(top)).toBe('18446744073709551615-18446744073709551615');
+    expect(lpStrBytes('1')).toBe(2);
+    expect(lpStrBytes('abc')).toBe(5);
+    expect(lpStrBytes('-4096')).toBe(3);
+    expect(lpStrBytes('01')).toBe(4);
+    expect(lpStrBytes('x'.repeat(100))).toBe(103);
+  });
+
+  it('IdMap stays sorted through inserts and deletes anywhere', () => {
+    const m = new IdMap<number>();
+    const ref = new Map<bigint, number>();
+    let x = 12345;
+    for (let i = 0; i < 3000; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const id = BigInt(x % 5000);
+      if (x % 3 === 0) {
+        expect(m.delete(id)).toBe(ref.get(id));
+        ref.delete(id);
+      } else {
+        m.set(id, i);
+        ref.set(id, i);
+      }
+    }
+    const seen: bigint[] = [];
+    m.each(0n, MAX_ID, (id, v) => {
+      seen.push(id);
+      expect(v).toBe(ref.get(id));
+    });
+    expect(seen).toEqual([...ref.keys()].sort((a, b) => (a < b ? -1 : 1)));
+    expect(m.size).toBe(ref.size);
+  });
+
+  it('parses ids with Redis string2ull rules', () => {
+    expect(parseU64('18446744073709551615')).toBe(18446744073709551615n);
+    expect(parseU64('18446744073709551616')).toBe(null);
+    expect(parseU64('+5')).toBe(5n);
+    expect(parseU64(' 6')).toBe(6n);
+    expect(parseU64('05')).toBe(5n);
+    expect(parseU64('-1')).toBe(null);
+    expect(parseU64('')).toBe(null);
+    expect(parseId('5', 0n, true, false, false)?.id).toBe(makeId(5n, 0n));
+    expect(parseId('5-*', 0n, true, true, false)?.seqGiven).toBe(false);
+    expect(parseId('-', 0n, true, false, false)).toBe(null);
+  });
+});
+
+describe('streams through ioredis', () => {
+  const t = useServer();
+  it('XADD / XRANGE / XLEN / XDEL', async () => {
+    const r: Redis = t.r;
+    expect(await r.xadd('s', '1-1', 'a', '1')).toBe('1-1');
+    const id = await r.xadd('s', '*', 'b', '2');
+    expect(id).toMatch(/^\d+-0$/);
+    expect(await r.xlen('s')).toBe(2);
+    expect(await r.xrange('s', '-', '+')).toEqual([
+      ['1-1', ['a', '1']],
+      [id, ['b', '2']],
+    ]);
+    expect(await r.xdel('s', '1-1')).toBe(1);
+    expect(await r.xlen('s')).toBe(1);
+    expect(await r.type('s')).toBe('stream');
+    expect(await r.object('ENCODING', 's')).toBe('stream');
+  });
+});
+
+/** Runs commands on both servers; replies must match byte for byte. */
+async function same(pair: Pair, cmds: string[][]): Promise<void> {
+  await expectSame(pair, cmds);
+}
+
+const words = (line: string): string[] => line.trim().split(/\s+/);
+
+describe.skipIf(!oracleAvailable)('streams vs Redis', () => {
+  const d = useDifferential();
+
+  it('XADD ids, options and errors', async () => {
+    await same(d.pair, [
+      'xadd s 0-0 a 1',
+      'xadd s 0-* a 1',
+      'xadd s 0-* a 1',
+      'xadd s 0-1 a 1',
+      'xadd s - a 1',
+      'xadd s + a 1',
+      'xadd s 1 a',
+      'xadd s maxlen -1 * a 1',
+      'xadd s maxlen 1 limit 1 * a 1',
+      'xadd s maxlen ~ 1 limit -1 * a 1',
+      'xadd s limit 5 * a 1',
+      'xadd s maxlen = 1 limit 5 * a 1',
+      'xadd s maxlen 1 minid 1 * a 1',
+      'xadd s minid 1 maxlen 1 * a 1',
+      'xadd s maxlen abc * a 1',
+      'xadd s minid abc * a 1',
+      'xadd s nomkstream',
+      'xadd nos nomkstream maxlen ~ 1 * a 1',
+      'exists nos',
+      'xadd s 5-* a 1 b 2',
+      'xadd s 5-* a 1 b 2',
+      'xadd s 5 a 1',
+      'xadd s 6 a 1',
+      'xadd s +7-08 a 1',
+      'xadd s 18446744073709551616 a 1',
+      'xadd s 7-18446744073709551616 a 1',
+      'xadd s 18446744073709551615-* a 1',
+      'xadd s 18446744073709551615-* a 1',
+      'xadd s 18446744073709551615-18446744073709551615 a 1',
+      'xadd s 18446744073709551615-18446744073709551615 a 1',
+      'xadd s 1-1 a 1',
+      'xrange s - +',
+      'set str x',
+      'xadd str 1-1 a 1',
+      'xadd str 1-1 a',
+      'xadd str foo 1-1 a 1',
+      'xlen s',
+      'xlen str',
+      'xlen nokey',
+      'debug digest-value s',
+    ].map(words));
+  });
+
+  it('XRANGE / XREVRANGE bounds, COUNT and errors', async () => {
+    const cmds = [];
+    for (let i = 1; i <= 30; i++) cmds.push(words(`xadd s ${i}-${i % 3} f${i % 4} v${i} g ${i * 7}`));
+    cmds.push(
+      ...[
+        'xrange s - +',
+        'xrange s - + count 5',
+        'xrange s - + count 0',
+        'xrange s - + count -1',
+        'xrange s - + count',
+        'xrange s - + foo 1',
+        'xrange s - + count 1 count 3',
+        'xrange s 5 10',
+        'xrange s (5-2 (10-1',
+        'xrange s (5 +',
+        'xrange s - (6',
+        'xrange s (18446744073709551615-18446744073709551615 +',
+        'xrange s - (0-0',
+        'xrange s ( +',
+        'xrange s (- +',
+        'xrange s - (+',
+        'xrange s + -',
+        'xrevrange s + -',
+        'xrevrange s + - count 4',
+        'xrevrange s 20 10 count 3',
+        'xrevrange s (20 (10',
+        'xrevrange s - +',
+        'xrange nokey - +',
+        'xrange nokey - + count 0',
+        'xrange s abc +',
+        'xdel s 3-0 4-1 5-2 100-0',
+        'xdel s 3-0',
+        'xdel s abc',
+        'xdel nokey 1-1',
+        'xrange s 1 10',
+        'xrevrange s 10 1',
+        'debug digest-value s',
+      ].map(words),
+    );
+    await same(d.pair, cmds);
+  });
+
+  it('node boundaries follow stream-node-max-bytes and -entries (approximate trimming)', async () => {
+    const big = 'a'.repeat(1100);
+    const cmds: string[][] = [];
+    for (let i = 1; i <= 12; i++) cmds.push(['xadd', 'b', `${i}-0`, 'f', big]);
+    cmds.push(words('xadd b maxlen ~ 5 13-0 f x'), words('xlen b'), words('xtrim b maxlen ~ 2'), words('xlen b'));
+    for (let i = 1; i <= 350; i++) cmds.push(words(`xadd n ${i}-0 field ${i % 7 === 0 ? 'x' + i : String(i)}`));
+    cmds.push(
+      ...[
+        'xtrim n maxlen ~ 290',
+        'xlen n',
+        'xtrim n maxlen ~ 10 limit 100',
+        'xlen n',
+        'xtrim n minid ~ 260',
+        'xlen n',
+        'xtrim n minid 270',
+        'xlen n',
+        'xrange n - + count 2',
+        'xtrim n maxlen = 5',
+        'xlen n',
+        'xrange n - +',
+        'xtrim n maxlen 100',
+        'xtrim nokey maxlen 1',
+        'xtrim n foo 1',
+        'xtrim n maxlen',
+        'xtrim n maxlen 1 limit 1',
+        'xtrim n minid ~ 0 limit 5 foo',
+        'xtrim n limit 5',
+        'set str x',
+        'xtrim str maxlen 1',
+        'xtrim str foo 1',
+        'xadd m maxlen = 3 1-0 a 1',
+        'xadd m maxlen = 3 2-0 a 1',
+        'xadd m maxlen = 3 3-0 a 1',
+        'xadd m maxlen = 3 4-0 a 1',
+        'xadd m maxlen 0 5-0 a 1',
+        'xlen m',
+        'exists m',
+        'debug digest-value n',
+      ].map(words),
+    );
+    await same(d.pair, cmds);
+  });
+
+  it('XSETID', async () => {
+    await same(d.pair, [
+      'xsetid nokey 1-1',
+      'xadd s 5-1 a 1',
+      'xsetid s 1-1',
+      'xsetid s 5-1 entriesadded 0',
+      'xsetid s 1-1 entriesadded 0',
+      'xsetid s 5-1 entriesadded -1',
+      'xsetid s 5-1 maxdeletedid 6-0',
+      'xsetid s 5-1 maxdeletedid 4-0 entriesadded 10',
+      'xsetid s 5-1 foo',
+      'xsetid s -',
+      'xsetid nokey 5-1 maxdeletedid 6-0',
+      'xdel s 5-1',
+      'xsetid s 1-1',
+      'xadd s 2-* a 1',
+      'xrange s - +',
+    ].map(words));
+  });
+});
