@@ -35,3 +35,6 @@ import './zset-blocking';
 import './geo';
 import './persistence';
 import './stream';
+import './stream-group';
+import './stream-read';
+import './stream-info';
