@@ -10,10 +10,14 @@
  * - `signalKeyAsReady(s, db, key)`: a write made `key` possibly ready (LPUSH, ZADD, XADD, ...).
  * - `mustNotBlock(c)`: inside MULTI/EXEC (and scripts) a blocking command acts as its non-blocking
  *   form: reply as on timeout at once.
- * - `parseTimeout(c, arg)`: Redis's timeout argument (seconds, decimals allowed) to absolute ms.
+ * - `parseTimeout(c, arg, now)`: Redis's timeout argument (seconds, decimals allowed) to absolute ms.
  *
  * Ready keys are served after the command that made them ready (or the whole EXEC) has finished,
  * by exec.ts calling handleReadyKeys; clients blocked on a key are served in the order they blocked.
+ * A waiter is offered a key only while it holds the type its command pops (BLOCK_TYPES): as in
+ * Redis 7.0, a key that became another type leaves the client blocked, silently. FLUSHALL leaves
+ * blocked clients blocked; SWAPDB re-offers every key waited on in both databases (state.swapped).
+ * While blocked, the client's parser holds later input (c.waiting), so nothing it sends runs early.
  * Serving one client can make another key ready (BLMOVE pushes): the loop runs until nothing is
  * left. A served client's reply is written at the end of the event-loop turn and its remaining input
  * is processed after that.
@@ -21,30 +25,48 @@
 
 import type { BlockedState, Client } from './client';
 import type { Db } from './keyspace/db';
+import { parseLongDouble } from './keyspace/longdouble';
 import type { ServerState } from './state';
 
-const MAX_TIMEOUT = 2 ** 63;
+const TWO63 = 1n << 63n;
 
-/** Parses a timeout in seconds (Redis's getTimeoutFromObjectOrReply); absolute ms, 0 = forever, null after replying. */
+/**
+ * Parses a timeout in seconds as Redis 7.0's getTimeoutFromObjectOrReply: the argument is a long
+ * double (strtold: decimals, exponents, hex floats, inf), turned into whole milliseconds rounding up
+ * (so 1e-10 still times out rather than meaning "forever"), and a millisecond count that does not
+ * fit a 64-bit integer (inf, 1e300) comes out of C's cast negative. Returns the absolute deadline in
+ * ms, 0 for "forever" (also when now + timeout overflows, as the wrapped deadline never fires in
+ * Redis), or null after replying the error.
+ */
 export function parseTimeout(c: Client, arg: string, now: number): number | null {
-  const v = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^[-+]?inf(inity)?$/i.test(arg) ? Number(arg.replace(/inf(inity)?/i, 'Infinity')) : NaN;
-  if (Number.isNaN(v) || /\s/.test(arg)) {
+  const ld = parseLongDouble(arg);
+  if (ld === null) {
     c.error('ERR timeout is not a float or out of range');
     return null;
   }
-  const ms = v * 1000;
-  // C's (long long) cast: out-of-range values (inf, 1e100) come out negative
-  const tval = Number.isFinite(ms) && Math.abs(ms) < MAX_TIMEOUT ? Math.trunc(ms) : -1;
-  if (tval < 0) {
+  let ms: bigint;
+  if (ld.inf) ms = -1n;
+  else {
+    // |value| * 1000 = mant * 1000 * 2^exp, exactly; then ceil (towards +inf)
+    const v = ld.mant * 1000n;
+    let whole: bigint;
+    let frac = false;
+    if (ld.exp >= 0) whole = v << BigInt(ld.exp);
+    else {
+      const sh = BigInt(-ld.exp);
+      whole = v >> sh;
+      frac = whole << sh !== v;
+    }
+    ms = ld.neg ? -whole : frac ? whole + 1n : whole;
+    if (ms >= TWO63) ms = -1n;
+  }
+  if (ms < 0n) {
     c.error('ERR timeout is negative');
     return null;
   }
-  if (tval === 0) return 0;
-  if (tval > MAX_TIMEOUT - now) {
-    c.error('ERR timeout is out of range');
-    return null;
-  }
-  return now + tval;
+  if (ms === 0n) return 0;
+  if (ms > TWO63 - 1n - BigInt(now)) return 0;
+  return now + Number(ms);
 }
 
 /** True when a blocking command must not block (inside EXEC or a script). */
@@ -52,6 +74,28 @@ export function mustNotBlock(c: Client): boolean {
   return c.inExec || c.isScript;
 }
 
+/**
+ * The type of value each blocking command pops (Redis's btype): a waiter is offered a ready key only
+ * while the key holds that type. In Redis 7.0 a key that became another type (or a list pushed where
+ * a BZPOPMIN waits) leaves the client blocked, with no error.
+ */
+const BLOCK_TYPES: Readonly<Record<string, string>> = {
+  blpop: 'list',
+  brpop: 'list',
+  brpoplpush: 'list',
+  blmove: 'list',
+  blmpop: 'list',
+  bzpopmin: 'zset',
+  bzpopmax: 'zset',
+  bzmpop: 'zset',
+  xread: 'stream',
+  xreadgroup: 'stream',
+};
+
+/**
+ * Blocks c on keys of its db. `type` is the value type it can be served from (default: the one its
+ * command pops, see BLOCK_TYPES); serve is only called while the ready key holds that type.
+ */
 export function blockClient(
   s: ServerState,
   c: Client,
@@ -59,6 +103,7 @@ export function blockClient(
   timeoutAt: number,
   serve: (key: string) => boolean,
   onTimeout: () => void,
+  type: string | null = BLOCK_TYPES[c.lastCommand] ?? null,
 ): void {
   const table = s.blocking;
   const db = c.db;
@@ -73,17 +118,29 @@ export function blockClient(
     if (list === undefined) perDb.set(key, [c]);
     else list.push(c);
   }
-  const state: BlockedState = { db, keys: unique, timer: null, serve, onTimeout };
-  if (timeoutAt !== 0) {
-    state.timer = setTimeout(() => {
-      if (c.blocked !== state) return;
-      state.onTimeout();
-      unblock(s, c, true);
-    }, Math.max(0, timeoutAt - Date.now()));
-  }
+  const state: BlockedState = { db, keys: unique, timer: null, serve, onTimeout, type };
+  if (timeoutAt !== 0) armTimer(s, c, state, timeoutAt);
   c.blocked = state;
   c.waiting = true;
   table.blockedClients++;
+}
+
+/** setTimeout's longest delay (Node fires at once beyond it): longer timeouts re-arm on the way */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function armTimer(s: ServerState, c: Client, state: BlockedState, timeoutAt: number): void {
+  const delay = Math.max(0, timeoutAt - Date.now());
+  state.timer = setTimeout(() => {
+    if (c.blocked !== state) return;
+    if (timeoutAt > Date.now()) {
+      armTimer(s, c, state, timeoutAt);
+      return;
+    }
+    state.onTimeout();
+    unblock(s, c, true);
+  }, Math.min(delay, MAX_TIMER_MS));
+  // the server's sockets keep the process alive; a blocked client's timer must not
+  state.timer.unref();
 }
 
 /** Removes a client from the keys it waits on and lets it continue (after its reply is written). */
@@ -134,6 +191,12 @@ export function handleReadyKeys(s: ServerState): void {
     for (const c of [...waiting]) {
       const state = c.blocked;
       if (state === null || c.closed) continue;
+      const slot = db.slot(key);
+      if (slot === -1) break;
+      if (state.type !== null) {
+        const v = db.values[slot]!;
+        if (typeof v !== 'object' || v.type !== state.type) continue;
+      }
       const prevDb = c.db;
       c.db = state.db;
       const served = state.serve(key);

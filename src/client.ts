@@ -33,8 +33,13 @@ export class Client extends ReplyBuffer {
   closed = false;
   /** flags shown by CLIENT LIST (N, M for monitor, ...) */
   monitor = false;
-  /** true while the client is blocked or paused and its input must wait */
-  waiting = false;
+  /** true while the client is blocked or paused and its input must wait (the parser holds it) */
+  get waiting(): boolean {
+    return this.parser.held;
+  }
+  set waiting(v: boolean) {
+    this.parser.held = v;
+  }
   /** the command that arrived while paused, run when the pause ends */
   pendingArgv: string[] | null = null;
   readonly laddr: string;
@@ -170,4 +175,6 @@ export interface BlockedState {
   serve: (key: string) => boolean;
   /** writes the reply for a timeout */
   onTimeout: () => void;
+  /** the value type it can be served from ('list', 'zset', 'stream'); null: any */
+  type: string | null;
 }

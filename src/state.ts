@@ -282,6 +282,11 @@ export class ServerState {
   /** Called by SWAPDB after exchanging the contents of two databases (WATCH). */
   swapped(a: number, b: number): void {
     if (this.watches.count !== 0) this.watches.swapped(this.dbs[a]!, this.dbs[b]!);
+    // as Redis's scanDatabaseForReadyKeys: what clients wait on may have arrived with the swap
+    if (this.blocking.blockedClients !== 0) {
+      this.blocking.signalAll(this.dbs[a]!);
+      this.blocking.signalAll(this.dbs[b]!);
+    }
   }
 
   /**
@@ -322,4 +327,16 @@ export class BlockingTable {
   readonly ready: { db: Db; key: string }[] = [];
   readonly readySet = new Set<string>();
   blockedClients = 0;
+
+  /** Marks every key clients wait on in db as ready (SWAPDB brought in other contents). */
+  signalAll(db: Db): void {
+    const perDb = this.byKey.get(db.id);
+    if (perDb === undefined) return;
+    for (const key of perDb.keys()) {
+      const id = `${db.id}:${key}`;
+      if (this.readySet.has(id)) continue;
+      this.readySet.add(id);
+      this.ready.push({ db, key });
+    }
+  }
 }

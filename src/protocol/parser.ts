@@ -81,8 +81,15 @@ export class RequestParser {
     return this.resume(onCommand);
   }
 
+  /**
+   * While true (the client is blocked or paused), input is only buffered: a later chunk must not run
+   * commands before the one the client waits in. resume() parses it once this is cleared.
+   */
+  held = false;
+
   /** Continues parsing what is buffered (after a pause). */
   resume(onCommand: (argv: string[]) => boolean): ParseResult {
+    if (this.held) return this.buf.length - this.pos > this.limits.maxQueryBuffer ? QUERY_BUFFER_LIMIT : null;
     const buf = this.buf;
     const len = buf.length;
     while (this.pos < len || (this.args !== null && this.remaining === 0)) {
