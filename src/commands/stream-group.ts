@@ -415,7 +415,7 @@ function xclaim(c: Client, argv: string[], s: ServerState): void {
       continue;
     }
     if (force && nack === undefined) {
-      nack = { deliveryTime: now, deliveryCount: 0, consumer: null };
+      nack = { deliveryTime: now, deliveryCount: 1, consumer: null };
       g.pel.set(id, nack);
       st.accountGroups(PEL_OVERHEAD);
     }
@@ -477,7 +477,7 @@ function xautoclaim(c: Client, argv: string[], s: ServerState): void {
     c.error(noGroup(key, argv[2]!));
     return;
   }
-  const consumer = lookupOrCreateConsumer(s, c, key, g, argv[3]!, false);
+  let consumer: Consumer | null = null;
   let attempts = count * 10;
   const now = clock.now;
   // collect the walk first: the PEL changes as entries are claimed or dropped
@@ -497,9 +497,12 @@ function xautoclaim(c: Client, argv: string[], s: ServerState): void {
       dropNack(st, g, id);
       deleted.push(formatId(id));
       changed++;
+      // deleted ids count against COUNT: it bounds the reply
+      count--;
       continue;
     }
     if (minIdle !== 0 && now - nack.deliveryTime < minIdle) continue;
+    if (consumer === null) consumer = lookupOrCreateConsumer(s, c, key, g, argv[3]!, false);
     claimNack(nack, id, consumer);
     nack.deliveryTime = now;
     if (!justId) nack.deliveryCount++;
