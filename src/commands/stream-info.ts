@@ -199,6 +199,7 @@ const XINFO_HELP = [
 
 function sub(name: string, arity: number, summary: string, handler: CommandDef['handler']): CommandDef {
   return {
+    ...(name === 'consumers' ? { tips: ['nondeterministic_output'] } : {}),
     name: `xinfo|${name}`,
     arity,
     flags: ['readonly'],

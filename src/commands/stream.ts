@@ -270,6 +270,7 @@ register([
     flags: ['readonly', 'fast'],
     keys: [1, 1, 1],
     categories: ['@stream'],
+    keyFlags: ['RO'],
     docs: docs('Return the number of messages in a stream.', '5.0.0', 'O(1)'),
     handler(c, argv, s) {
       const st = readStream(c, s, argv[1]!);

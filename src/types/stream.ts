@@ -3,9 +3,11 @@
  * entries lists (PEL), and the counters XINFO reports.
  *
  * IDs are two unsigned 64-bit parts (ms-seq). They are kept as one bigint, ms << 64 | seq, so that
- * comparison is a single `<` and every value up to 2^64-1 in either part round-trips exactly; the
- * text form ("ms-seq") is computed once when an entry is added and stored as the first element of the
- * entry's array ([idText, field1, value1, ...]), so range replies never convert numbers.
+ * comparison is a single `<` and every value up to 2^64-1 in either part round-trips exactly. A node
+ * keeps its entries' strings in one flat array (plus a start offset per entry) rather than an array
+ * per entry: retained objects per entry are what the garbage collector pays for (measured: 2.3 us per
+ * append with an array and an id string per entry, 1.0 us flat). Reads build [idText, f1, v1, ...]
+ * arrays on the fly; those die young and cost little.
  *
  * Entries live in nodes that mirror Redis's radix-tree of listpacks one for one: a new node starts
  * exactly when Redis would start one (stream-node-max-entries counting live and deleted entries,
@@ -124,8 +126,13 @@ export function lpStrBytes(s: string): number {
 export class StreamNode {
   /** ids of every entry, deleted ones included, ascending */
   ids: bigint[] = [];
-  /** [idText, f1, v1, ...] per entry; null once deleted */
-  entries: (string[] | null)[] = [];
+  /**
+   * the field/value strings of every entry back to back (one flat array per node instead of an
+   * array per entry: fewer long-lived objects for the garbage collector to trace)
+   */
+  data: string[] = [];
+  /** where each entry's strings start in data; -1 - start once the entry is deleted */
+  starts: number[] = [];
   valid = 0;
   deleted = 0;
   /** listpack bytes except the header/end and the two counters (which change size as they grow) */
@@ -176,6 +183,40 @@ export class StreamNode {
       for (let i = 0; i < fv.length; i++) b += lpStrBytes(fv[i]!);
       b += lpIntBytes(2 * nf + 4);
     }
+    return b;
+  }
+
+  isLive(i: number): boolean {
+    return this.starts[i]! >= 0;
+  }
+
+  private end(i: number): number {
+    if (i + 1 === this.starts.length) return this.data.length;
+    const n = this.starts[i + 1]!;
+    return n < 0 ? -1 - n : n;
+  }
+
+  /** Entry i as [idText, f1, v1, ...], or null when deleted. */
+  entry(i: number): string[] | null {
+    const start = this.starts[i]!;
+    if (start < 0) return null;
+    const end = this.end(i);
+    const out: string[] = new Array(end - start + 1);
+    out[0] = formatId(this.ids[i]!);
+    for (let j = start; j < end; j++) out[j - start + 1] = this.data[j]!;
+    return out;
+  }
+
+  /** Marks entry i deleted (it must be live), dropping its strings; returns the bytes freed. */
+  kill(i: number): number {
+    const start = this.starts[i]!;
+    const end = this.end(i);
+    let b = ENTRY_OVERHEAD + 8 * (end - start);
+    for (let j = start; j < end; j++) {
+      b += strBytes(this.data[j]!.length);
+      this.data[j] = '';
+    }
+    this.starts[i] = -1 - start;
     return b;
   }
 
@@ -414,29 +455,21 @@ export class StreamValue implements CollectionValue {
       this.bytes += NODE_OVERHEAD;
     }
     node.bytes += node.entryBytes(id, fv);
-    const idText = formatId(id);
-    const entry: string[] = new Array(fv.length + 1);
-    entry[0] = idText;
-    let b = ENTRY_OVERHEAD + strBytes(idText.length) + 8 * fv.length;
+    let b = ENTRY_OVERHEAD + 8 * fv.length;
+    const data = node.data;
+    node.starts.push(data.length);
     for (let i = 0; i < fv.length; i++) {
-      entry[i + 1] = fv[i]!;
+      data.push(fv[i]!);
       b += strBytes(fv[i]!.length);
     }
     this.bytes += b;
     node.ids.push(id);
-    node.entries.push(entry);
     node.valid++;
     if (this.length === 0) this.firstId = id;
     this.length++;
     this.lastId = id;
     this.entriesAdded++;
-    return idText;
-  }
-
-  private entryBytes(entry: string[]): number {
-    let b = ENTRY_OVERHEAD + 8 * (entry.length - 1);
-    for (let i = 0; i < entry.length; i++) b += strBytes(entry[i]!.length);
-    return b;
+    return formatId(id);
   }
 
   /** Index of the node that holds or would hold id (the last whose first id <= id); -1 if before all. */
@@ -460,7 +493,7 @@ export class StreamValue implements CollectionValue {
     const node = this.nodes[n]!;
     const i = node.lowerBound(id);
     if (i >= node.ids.length || node.ids[i] !== id) return undefined;
-    return node.entries[i] ?? undefined;
+    return node.entry(i) ?? undefined;
   }
 
   has(id: bigint): boolean {
@@ -474,10 +507,8 @@ export class StreamValue implements CollectionValue {
     const node = this.nodes[n]!;
     const i = node.lowerBound(id);
     if (i >= node.ids.length || node.ids[i] !== id) return false;
-    const entry = node.entries[i];
-    if (entry === null || entry === undefined) return false;
-    this.bytes -= this.entryBytes(entry);
-    node.entries[i] = null;
+    if (!node.isLive(i)) return false;
+    this.bytes -= node.kill(i);
     node.valid--;
     node.deleted++;
     this.length--;
@@ -487,7 +518,7 @@ export class StreamValue implements CollectionValue {
 
   private removeNode(n: number): void {
     const node = this.nodes[n]!;
-    for (const e of node.entries) if (e !== null) this.bytes -= this.entryBytes(e);
+    for (let i = 0; i < node.ids.length; i++) if (node.isLive(i)) this.bytes -= node.kill(i);
     this.bytes -= NODE_OVERHEAD;
     this.nodes.splice(n, 1);
   }
@@ -513,9 +544,8 @@ export class StreamValue implements CollectionValue {
         for (; i < ids.length; i++) {
           const id = ids[i]!;
           if (id > end) return emitted;
-          const e = node.entries[i]!;
-          if (e === null) continue;
-          visit(e, id);
+          if (!node.isLive(i)) continue;
+          visit(node.entry(i)!, id);
           if (++emitted === count) return emitted;
         }
       }
@@ -531,9 +561,8 @@ export class StreamValue implements CollectionValue {
       for (; i >= 0; i--) {
         const id = ids[i]!;
         if (id < start) return emitted;
-        const e = node.entries[i]!;
-        if (e === null) continue;
-        visit(e, id);
+        if (!node.isLive(i)) continue;
+        visit(node.entry(i)!, id);
         if (++emitted === count) return emitted;
       }
     }
@@ -586,10 +615,8 @@ export class StreamValue implements CollectionValue {
       let fromNode = 0;
       for (let i = 0; i < node.ids.length; i++) {
         if (minId === null ? this.length <= maxlen : node.ids[i]! >= minId) break;
-        const e = node.entries[i]!;
-        if (e !== null) {
-          this.bytes -= this.entryBytes(e);
-          node.entries[i] = null;
+        if (node.isLive(i)) {
+          this.bytes -= node.kill(i);
           fromNode++;
           this.length--;
         }
@@ -647,7 +674,7 @@ export class StreamValue implements CollectionValue {
     const s = new StreamValue();
     for (const node of this.nodes) {
       const copy = Object.create(StreamNode.prototype) as StreamNode;
-      Object.assign(copy, node, { ids: node.ids.slice(), entries: node.entries.slice() });
+      Object.assign(copy, node, { ids: node.ids.slice(), data: node.data.slice(), starts: node.starts.slice() });
       s.nodes.push(copy);
     }
     s.length = this.length;
