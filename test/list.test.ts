@@ -1,15 +1,15 @@
 /*
- * Lists: the ring buffer, the commands against Redis (fixed cases and a seeded random run, RESP2 and
- * RESP3), and blocking pops (order, timeouts, CLIENT UNBLOCK, MULTI, disconnects).
+ * Lists: the ring buffer against an array model, the commands against Redis (fixed cases, RESP2 and
+ * RESP3), and real clients (ioredis, node-redis over RESP3). The seeded random run is in
+ * list-random.test.ts, blocking pops in blocking.test.ts.
  */
 
-import Redis from 'ioredis';
+import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
 import { ListValue } from '../src/types/list';
 import { expectSame } from './helpers/diff';
 import { oracleAvailable } from './helpers/oracle';
-import { RawSession } from './helpers/raw';
-import { seededRandom, testSeed, useDifferential, useServer } from './helpers/setup';
+import { seededRandom, useDifferential, useServer } from './helpers/setup';
 
 describe('ListValue', () => {
   it('behaves as an array model under random pushes, pops, sets and inserts', () => {
@@ -18,7 +18,8 @@ describe('ListValue', () => {
     const model: string[] = [];
     for (let i = 0; i < 20000; i++) {
       const op = Math.floor(rnd() * 7);
-      const v = `v${i}`;
+      // few distinct values, so that LREM finds repeats
+      const v = `v${i % 40}`;
       if (op === 0) (list.pushHead(v), model.unshift(v));
       else if (op === 1) (list.pushTail(v), model.push(v));
       else if (op === 2) expect(list.popHead()).toBe(model.shift());
@@ -27,10 +28,32 @@ describe('ListValue', () => {
         const at = Math.floor(rnd() * model.length);
         list.set(at, v);
         model[at] = v;
-      } else if (op === 5 && model.length < 50) {
+      } else if (op === 5 && model.length < 300) {
         const at = Math.floor(rnd() * (model.length + 1));
         list.insertAt(at, v);
         model.splice(at, 0, v);
+      } else if (op === 6 && rnd() < 0.05 && model.length > 0) {
+        // LREM of a value present, from either end, limited or not
+        const target = model[Math.floor(rnd() * model.length)]!;
+        const limit = Math.floor(rnd() * 3);
+        const fromTail = rnd() < 0.5;
+        let removed = 0;
+        const max = limit === 0 ? Infinity : limit;
+        const idx = model.map((_, i) => i);
+        if (fromTail) idx.reverse();
+        const drop = new Set<number>();
+        for (const i of idx) if (removed < max && model[i] === target) (drop.add(i), removed++);
+        expect(list.removeMatching(target, limit, fromTail)).toBe(removed);
+        const kept = model.filter((_, i) => !drop.has(i));
+        model.length = 0;
+        model.push(...kept);
+      } else if (op === 6 && rnd() < 0.02) {
+        const start = Math.floor(rnd() * 3);
+        const end = model.length - 1 - Math.floor(rnd() * 3);
+        list.trim(start, end);
+        const kept = start > end ? [] : model.slice(start, end + 1);
+        model.length = 0;
+        model.push(...kept);
       } else if (model.length > 0) {
         const at = Math.floor(rnd() * model.length);
         expect(list.at(at)).toBe(model[at]);
@@ -130,6 +153,66 @@ describe.skipIf(!oracleAvailable)('list commands vs Redis', () => {
       ['BLMPOP', '0', '1', 'nokey', 'LEFT'],
       ['EXEC'],
       ['BLPOP', 'nokey', '0.01'],
+      ['RPUSH', 'r', 'a', 'b', 'a', 'c', 'a', 'b', 'a'],
+      ['LPOS', 'r', 'a', 'FOO', 'abc'],
+      ['LPOS', 'r', 'a', 'RANK', 'abc'],
+      ['LPOS', 'r', 'a', 'RANK', '-9223372036854775808'],
+      ['LPOS', 'r', 'a', 'RANK', '-9223372036854775808', 'COUNT', '2'],
+      ['LPOS', 'r', 'a', 'RANK', '9223372036854775807'],
+      ['LPOS', 'r', 'a', 'RANK', '-2', 'COUNT', '0', 'MAXLEN', '5'],
+      ['LPOS', 'r', 'a', 'COUNT', '9223372036854775807'],
+      ['LPOS', 's', 'a'],
+      ['LPOS', 's', 'a', 'RANK', '0'],
+      ['COPY', 'r', 'r2'],
+      ['DEBUG', 'DIGEST-VALUE', 'r2'],
+      ['LREM', 'r', '-2', 'a'],
+      ['LRANGE', 'r', '0', '-1'],
+      ['LREM', 'r', '1', 'b'],
+      ['LRANGE', 'r', '0', '-1'],
+      ['LREM', 'r', '0', 'a'],
+      ['LRANGE', 'r', '0', '-1'],
+      ['LREM', 'r', '0', 'c'],
+      ['EXISTS', 'r'],
+      ['LRANGE', 'r2', '-100', '100'],
+      ['LRANGE', 'r2', '9223372036854775807', '-9223372036854775808'],
+      ['LINDEX', 'r2', '-9223372036854775808'],
+      ['LSET', 'r2', '-7', 'first'],
+      ['LSET', 'r2', '-8', 'x'],
+      ['LTRIM', 'r2', '-3', '-9223372036854775808'],
+      ['EXISTS', 'r2'],
+      ['RPUSH', 'r3', 'a', 'b', 'c'],
+      ['LTRIM', 'r3', '-100', '1'],
+      ['LRANGE', 'r3', '0', '-1'],
+      ['LTRIM', 'r3', '0', '100'],
+      ['LINSERT', 'r3', 'BEFORE', 'a', 'h'],
+      ['LINSERT', 'r3', 'AFTER', 'b', 't'],
+      ['LRANGE', 'r3', '0', '-1'],
+      ['LMOVE', 'r3', 'r3', 'LEFT', 'RIGHT'],
+      ['LRANGE', 'r3', '0', '-1'],
+      ['RPOPLPUSH', 'r3', 'r3'],
+      ['LMPOP', '1', 'r3', 'RIGHT', 'COUNT', '9223372036854775807'],
+      ['LMPOP', '1', 'r3', 'RIGHT', 'COUNT', '9223372036854775808'],
+      ['LMPOP', '9223372036854775807', 'r3', 'RIGHT'],
+      ['RPUSH', 'one', 'x'],
+      ['RPOPLPUSH', 'one', 'one'],
+      ['LMOVE', 'one', 'dst', 'RIGHT', 'LEFT'],
+      ['EXISTS', 'one', 'dst'],
+      ['LPOP', 'dst', '9223372036854775807'],
+      ['RPUSH', 'bin', 'a\x00b', '\xff\xfe', '\r\n'],
+      ['LRANGE', 'bin', '0', '-1'],
+      ['LPOS', 'bin', '\xff\xfe'],
+      ['DEBUG', 'DIGEST-VALUE', 'bin'],
+      ['LMPOP', 'abc', 'r3', 'LEFT'],
+      ['LMPOP', '-1', 'r3', 'LEFT'],
+      ['LMPOP', '1', 'r3', 'LEFT', 'COUNT', 'abc'],
+      ['LMPOP', '1', 'r3', 'LEFT', 'COUNT'],
+      ['BLMPOP', '0.01', 'abc', 'r3', 'LEFT'],
+      ['COMMAND', 'GETKEYS', 'LMPOP', '2', 'a', 'b', 'LEFT'],
+      ['COMMAND', 'GETKEYS', 'BLMPOP', '0', '2', 'a', 'b', 'LEFT', 'COUNT', '2'],
+      ['COMMAND', 'GETKEYS', 'BLMOVE', 'a', 'b', 'LEFT', 'LEFT', '0'],
+      ['COMMAND', 'INFO', 'LPUSH', 'RPUSHX', 'LPOP', 'BRPOP', 'LPOS', 'LLEN', 'LRANGE', 'LINDEX', 'LSET', 'LINSERT', 'LREM', 'LTRIM'],
+      ['LPUSH', 'e'],
+      ['LINSERT', 'bin'],
     ];
     await expectSame(d.pair, cases);
     await d.pair.ours.call('FLUSHALL');
@@ -138,159 +221,41 @@ describe.skipIf(!oracleAvailable)('list commands vs Redis', () => {
     await d.pair.theirs.call('HELLO', '3');
     await expectSame(d.pair, cases);
   });
-
-  const seed = testSeed();
-  it(`agrees on 3000 random list commands (seed ${seed}; TREDIS_SEED replays)`, async () => {
-    const rnd = seededRandom(seed);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-    const keys = ['a', 'b', 'c'];
-    const vals = ['x', 'y', 'z', '1', '22', '', 'long'.repeat(10)];
-    const idx = (): string => String(Math.floor(rnd() * 12) - 6);
-    const commands: string[][] = [];
-    for (let i = 0; i < 3000; i++) {
-      const k = pick(keys);
-      const ops: (() => string[])[] = [
-        () => ['LPUSH', k, pick(vals), pick(vals)],
-        () => ['RPUSH', k, pick(vals)],
-        () => ['LPUSHX', k, pick(vals)],
-        () => ['RPUSHX', k, pick(vals)],
-        () => ['LPOP', k],
-        () => ['RPOP', k, String(Math.floor(rnd() * 4))],
-        () => ['LLEN', k],
-        () => ['LRANGE', k, idx(), idx()],
-        () => ['LINDEX', k, idx()],
-        () => ['LSET', k, idx(), pick(vals)],
-        () => ['LINSERT', k, pick(['BEFORE', 'AFTER']), pick(vals), pick(vals)],
-        () => ['LREM', k, idx(), pick(vals)],
-        () => ['LTRIM', k, idx(), idx()],
-        () => ['LPOS', k, pick(vals), 'RANK', pick(['1', '-1', '2']), 'COUNT', pick(['0', '1', '3'])],
-        () => ['LMOVE', k, pick(keys), pick(['LEFT', 'RIGHT']), pick(['LEFT', 'RIGHT'])],
-        () => ['RPOPLPUSH', k, pick(keys)],
-        () => ['LMPOP', '2', k, pick(keys), pick(['LEFT', 'RIGHT']), 'COUNT', String(1 + Math.floor(rnd() * 3))],
-        () => ['BLPOP', k, pick(keys), '0.01'],
-        () => ['BLMOVE', k, pick(keys), 'RIGHT', 'LEFT', '0'],
-        () => ['DEBUG', 'DIGEST-VALUE', k],
-      ];
-      commands.push(pick(ops)());
-    }
-    // BLPOP/BLMOVE on empty keys would block: only send them when the source exists on both
-    for (const cmd of commands) {
-      if (cmd[0] === 'BLPOP' || cmd[0] === 'BLMOVE') {
-        const exists = await d.pair.theirs.call('EXISTS', cmd[1]!);
-        if (exists === ':0\r\n' && (cmd[0] === 'BLMOVE' || (await d.pair.theirs.call('EXISTS', cmd[2]!)) === ':0\r\n')) continue;
-      }
-      const [ours, theirs] = await Promise.all([d.pair.ours.call(...cmd), d.pair.theirs.call(...cmd)]);
-      expect(ours, `seed ${seed}: ${JSON.stringify(cmd)}`).toBe(theirs);
-    }
-  }, 60000);
 });
 
-describe('blocking pops', () => {
+describe('lists with real clients', () => {
   const t = useServer();
 
-  function client(): Redis {
-    return new Redis({ port: t.srv.port, host: '127.0.0.1' });
-  }
-
-  it('serves blocked clients in the order they blocked, one element each', async () => {
-    const waiters = [client(), client(), client()];
-    try {
-      const results: Promise<[string, string] | null>[] = [];
-      for (const w of waiters) {
-        results.push(w.blpop('q', 0));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(t.srv.state.blocking.blockedClients).toBe(3);
-      await t.r.rpush('q', 'one', 'two');
-      expect(await results[0]).toEqual(['q', 'one']);
-      expect(await results[1]).toEqual(['q', 'two']);
-      await t.r.lpush('q', 'three');
-      expect(await results[2]).toEqual(['q', 'three']);
-      expect(await t.r.exists('q')).toBe(0);
-    } finally {
-      for (const w of waiters) w.disconnect();
-    }
+  it('ioredis: pushes, ranges, moves and pops', async () => {
+    const r = t.r;
+    expect(await r.rpush('l', 'a', 'b', 'c')).toBe(3);
+    expect(await r.lpush('l', 'z')).toBe(4);
+    expect(await r.lrange('l', 0, -1)).toEqual(['z', 'a', 'b', 'c']);
+    expect(await r.lmove('l', 'm', 'RIGHT', 'LEFT')).toBe('c');
+    expect(await r.lpos('l', 'b')).toBe(2);
+    expect(await r.lpop('l', 2)).toEqual(['z', 'a']);
+    expect(await r.rpop('l', 5)).toEqual(['b']);
+    expect(await r.exists('l')).toBe(0);
+    expect(await r.lpop('l', 2)).toBeNull();
+    expect(await r.type('m')).toBe('list');
+    expect(await r.object('ENCODING', 'm')).toBe('quicklist');
+    await expect(r.lset('nokey', 0, 'x')).rejects.toThrow('ERR no such key');
   });
 
-  it('times out with decimals, answering a null array', async () => {
-    const w = client();
+  it('node-redis over RESP3: reply types', async () => {
+    const client = createClient({ socket: { port: t.srv.port, host: '127.0.0.1' }, RESP: 3 });
+    await client.connect();
     try {
-      const start = Date.now();
-      expect(await w.blpop('none', 0.2)).toBeNull();
-      expect(Date.now() - start).toBeGreaterThanOrEqual(180);
-      expect(await w.brpoplpush('none', 'dst', 0.05)).toBeNull();
+      expect(await client.rPush('l', ['1', '2', '3'])).toBe(3);
+      expect(await client.lRange('l', 0, -1)).toEqual(['1', '2', '3']);
+      expect(await client.lIndex('l', 5)).toBeNull();
+      expect(await client.lPos('l', '9')).toBeNull();
+      expect(await client.lPosCount('l', '2', 0)).toEqual([1]);
+      expect(await client.lmPop(['none', 'l'], 'LEFT', { COUNT: 2 })).toEqual(['l', ['1', '2']]);
+      expect(await client.blPop('none', 0.01)).toBeNull();
+      expect(await client.lLen('l')).toBe(1);
     } finally {
-      w.disconnect();
-    }
-  });
-
-  it('CLIENT UNBLOCK with TIMEOUT and ERROR', async () => {
-    const w = client();
-    try {
-      const id = Number(await w.client('ID'));
-      const p1 = w.blpop('none', 0);
-      await new Promise((r) => setTimeout(r, 30));
-      expect(await t.r.client('UNBLOCK', id, 'TIMEOUT')).toBe(1);
-      expect(await p1).toBeNull();
-      const p2 = w.blpop('none', 0);
-      await new Promise((r) => setTimeout(r, 30));
-      expect(await t.r.client('UNBLOCK', id, 'ERROR')).toBe(1);
-      await expect(p2).rejects.toThrow('UNBLOCKED client unblocked via CLIENT UNBLOCK');
-      expect(await t.r.client('UNBLOCK', id)).toBe(0);
-      expect(await w.ping()).toBe('PONG');
-    } finally {
-      w.disconnect();
-    }
-  });
-
-  it('a client that disconnects while blocked is forgotten; the next one gets the element', async () => {
-    const gone = await RawSession.connect(t.srv.port);
-    gone.write('*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n');
-    await new Promise((r) => setTimeout(r, 30));
-    const w = client();
-    try {
-      const p = w.blpop('q', 0);
-      await new Promise((r) => setTimeout(r, 30));
-      gone.close();
-      await new Promise((r) => setTimeout(r, 30));
-      await t.r.rpush('q', 'x');
-      expect(await p).toEqual(['q', 'x']);
-      expect(t.srv.state.blocking.blockedClients).toBe(0);
-    } finally {
-      w.disconnect();
-    }
-  });
-
-  it('a push inside MULTI wakes a blocked client only after EXEC; BLMOVE chains hand elements on', async () => {
-    const w1 = client();
-    const w2 = client();
-    try {
-      const chain = w1.blmove('a', 'b', 'LEFT', 'LEFT', 0);
-      const end = w2.blpop('b', 0);
-      await new Promise((r) => setTimeout(r, 30));
-      const tx = t.r.multi().rpush('a', 'v').llen('a');
-      expect(await tx.exec()).toEqual([
-        [null, 1],
-        [null, 1],
-      ]);
-      expect(await chain).toBe('v');
-      expect(await end).toEqual(['b', 'v']);
-    } finally {
-      w1.disconnect();
-      w2.disconnect();
-    }
-  });
-
-  it('a blocked client keeps its later pipelined commands until it is served', async () => {
-    const s = await RawSession.connect(t.srv.port);
-    try {
-      s.write('*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n');
-      await new Promise((r) => setTimeout(r, 30));
-      await t.r.rpush('q', 'x');
-      expect(await s.readReply()).toBe('*2\r\n$1\r\nq\r\n$1\r\nx\r\n');
-      expect(await s.readReply()).toBe('+PONG\r\n');
-    } finally {
-      s.close();
+      await client.quit();
     }
   });
 });

@@ -38,18 +38,24 @@ export function listChanged(s: ServerState, c: Client, key: string, list: ListVa
   if (list.length === 0) s.notify('g', 'del', key, db.id);
 }
 
-/** Pushes values at one end, creating the list; returns the new length. */
-export function pushValues(c: Client, s: ServerState, key: string, list: ListValue | undefined, values: readonly string[], head: boolean): number {
+/** Pushes values[from..] at one end, creating the list; returns the new length. */
+export function pushValues(
+  c: Client,
+  s: ServerState,
+  key: string,
+  list: ListValue | undefined,
+  values: readonly string[],
+  head: boolean,
+  from = 0,
+): number {
   let l = list;
   if (l === undefined) {
-    l = new ListValue(values.length);
+    l = new ListValue(values.length - from);
     addKey(s, c.db, key, l);
   }
-  for (const v of values) {
-    if (head) l.pushHead(v);
-    else l.pushTail(v);
-  }
-  listChanged(s, c, key, l, head ? 'lpush' : 'rpush', values.length);
+  if (head) for (let i = from; i < values.length; i++) l.pushHead(values[i]!);
+  else for (let i = from; i < values.length; i++) l.pushTail(values[i]!);
+  listChanged(s, c, key, l, head ? 'lpush' : 'rpush', values.length - from);
   signalKeyAsReady(s, c.db, key);
   return l.length;
 }
@@ -86,9 +92,11 @@ export function parseWhere(c: Client, arg: string): boolean | null {
 export function moveElement(c: Client, s: ServerState, src: string, list: ListValue, dst: string, fromHead: boolean, toHead: boolean): boolean {
   const target = src === dst ? list : writeList(c, s, dst);
   if (target === null) return false;
-  // as Redis: the push (and its event) first, then the source's pop event and its deletion
+  // as Redis: the push (and its event) first, then the source's pop event and its deletion; the
+  // move counts as one change (dirty), as in Redis
   const v = popOne(list, fromHead);
   pushValues(c, s, dst, target, [v], toHead);
+  s.dirty--;
   const db = c.db;
   s.notify('l', fromHead ? 'lpop' : 'rpop', src, db.id);
   if (list.length === 0) {
@@ -114,11 +122,13 @@ export function popMany(c: Client, s: ServerState, key: string, list: ListValue,
 
 /** Parses `numkeys key... LEFT|RIGHT [COUNT n]` from argv[from]; null after replying. */
 export function parseMpop(c: Client, argv: string[], from: number): { keys: string[]; head: boolean; count: number } | null {
-  const numkeys = parseInt64(argv[from]!);
-  if (numkeys === null || typeof numkeys === 'bigint' || numkeys <= 0) {
-    c.error(numkeys === null ? ERR_NOT_INT : 'ERR numkeys should be greater than 0');
+  // as Redis's getRangeLongFromObjectOrReply(1, LONG_MAX): one message for bad and out-of-range
+  const parsed = parseInt64(argv[from]!);
+  if (parsed === null || parsed <= 0) {
+    c.error('ERR numkeys should be greater than 0');
     return null;
   }
+  const numkeys = typeof parsed === 'bigint' ? Number.MAX_SAFE_INTEGER : parsed;
   const whereAt = from + 1 + numkeys;
   if (whereAt >= argv.length) {
     c.error('ERR syntax error');
@@ -134,11 +144,11 @@ export function parseMpop(c: Client, argv: string[], from: number): { keys: stri
       return null;
     }
     const n = parseInt64(argv[j + 1]!);
-    if (n === null || typeof n === 'bigint' || n <= 0) {
+    if (n === null || n <= 0) {
       c.error('ERR count should be greater than 0');
       return null;
     }
-    count = n;
+    count = typeof n === 'bigint' ? Number.MAX_SAFE_INTEGER : n;
     j += 2;
   }
   return { keys: argv.slice(from + 1, whereAt), head, count };
@@ -154,6 +164,12 @@ export function mpopKeys(from: number): (argv: string[]) => number[] {
   };
 }
 
+/**
+ * Key spec flags of the popping commands (for LMOVE/RPOPLPUSH those of the source: the table holds
+ * one key spec per command, so the destination's "RW insert" spec is not described)
+ */
+export const POP_FLAGS = ['RW', 'access', 'delete'];
+
 const docs = (summary: string, since: string, complexity = 'O(1)') => ({ summary, since, group: 'list', complexity });
 
 function push(name: string, head: boolean, onlyExisting: boolean): CommandDef {
@@ -162,6 +178,7 @@ function push(name: string, head: boolean, onlyExisting: boolean): CommandDef {
     arity: -3,
     flags: ['write', 'denyoom', 'fast'],
     keys: [1, 1, 1],
+    keyFlags: ['RW', 'insert'],
     categories: ['@list'],
     docs: docs(`${onlyExisting ? 'Prepends one or more elements to a list only when the list exists.' : 'Prepends one or more elements to a list. Creates the key if it doesn\'t exist.'}`, onlyExisting ? '2.2.0' : '1.0.0', 'O(1) for each element added'),
     handler(c, argv, s) {
@@ -169,7 +186,7 @@ function push(name: string, head: boolean, onlyExisting: boolean): CommandDef {
       const list = writeList(c, s, key);
       if (list === null) return;
       if (list === undefined && onlyExisting) return c.int(0);
-      c.int(pushValues(c, s, key, list, argv.slice(2), head));
+      c.int(pushValues(c, s, key, list, argv, head, 2));
     },
   };
 }
@@ -180,6 +197,7 @@ function pop(name: string, head: boolean): CommandDef {
     arity: -2,
     flags: ['write', 'fast'],
     keys: [1, 1, 1],
+    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs(`Returns and removes the ${head ? 'first' : 'last'} elements of a list. Deletes the list if the last element was popped.`, '1.0.0', 'O(N) where N is the number of elements returned'),
     handler(c, argv, s) {
@@ -213,13 +231,17 @@ function lpos(c: Client, argv: string[], s: ServerState): void {
   let rank = 1;
   let count = -1;
   let maxlen = 0;
+  // RANK -2^63: Redis negates it into itself, so every match from the tail counts, COUNT or not
+  let allFromTail = false;
   for (let j = 3; j < argv.length; j++) {
     const opt = argv[j]!;
-    if (j + 1 >= argv.length) return c.error(ERR_SYNTAX);
+    const known = is(opt, 'rank') || is(opt, 'count') || is(opt, 'maxlen');
+    if (!known || j + 1 >= argv.length) return c.error(ERR_SYNTAX);
     const n = parseInt64(argv[j + 1]!);
     if (n === null) return c.error(ERR_NOT_INT);
     const v = typeof n === 'bigint' ? (n > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER) : n;
     if (is(opt, 'rank')) {
+      allFromTail = n === -9223372036854775808n;
       if (v === 0) {
         return c.error(
           "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
@@ -242,7 +264,8 @@ function lpos(c: Client, argv: string[], s: ServerState): void {
   if (list === undefined) return count === -1 ? c.nil() : c.array(0);
   const element = argv[2]!;
   const matches: number[] = [];
-  const want = count === -1 ? 1 : count === 0 ? Infinity : count;
+  if (allFromTail) rank = -1;
+  const want = count === -1 ? 1 : count === 0 || allFromTail ? Infinity : count;
   let skip = Math.abs(rank) - 1;
   const n = list.length;
   const limit = maxlen === 0 ? n : Math.min(maxlen, n);
@@ -272,6 +295,7 @@ register([
     arity: 2,
     flags: ['readonly', 'fast'],
     keys: [1, 1, 1],
+    keyFlags: ['RO'],
     categories: ['@list'],
     docs: docs('Returns the length of a list.', '1.0.0'),
     handler(c, argv, s) {
@@ -284,6 +308,7 @@ register([
     arity: 4,
     flags: ['readonly'],
     keys: [1, 1, 1],
+    keyFlags: ['RO', 'access'],
     categories: ['@list'],
     docs: docs('Returns a range of elements from a list.', '1.0.0', 'O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.'),
     handler(c, argv, s) {
@@ -309,6 +334,7 @@ register([
     arity: 3,
     flags: ['readonly'],
     keys: [1, 1, 1],
+    keyFlags: ['RO', 'access'],
     categories: ['@list'],
     docs: docs('Returns an element from a list by its index.', '1.0.0', 'O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).'),
     handler(c, argv, s) {
@@ -327,6 +353,7 @@ register([
     arity: 4,
     flags: ['write', 'denyoom'],
     keys: [1, 1, 1],
+    keyFlags: ['RW', 'update'],
     categories: ['@list'],
     docs: docs('Sets the value of an element in a list by its index.', '1.0.0', 'O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).'),
     handler(c, argv, s) {
@@ -348,6 +375,7 @@ register([
     arity: 5,
     flags: ['write', 'denyoom'],
     keys: [1, 1, 1],
+    keyFlags: ['RW', 'insert'],
     categories: ['@list'],
     docs: docs('Inserts an element before or after another element in a list.', '2.2.0', 'O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).'),
     handler(c, argv, s) {
@@ -359,13 +387,7 @@ register([
       if (list === null) return;
       if (list === undefined) return c.int(0);
       const pivot = argv[3]!;
-      let at = -1;
-      for (let i = 0; i < list.length; i++) {
-        if (list.at(i) === pivot) {
-          at = i;
-          break;
-        }
-      }
+      const at = list.indexOf(pivot);
       if (at === -1) return c.int(-1);
       list.insertAt(after ? at + 1 : at, argv[4]!);
       listChanged(s, c, key, list, 'linsert');
@@ -377,6 +399,7 @@ register([
     arity: 4,
     flags: ['write'],
     keys: [1, 1, 1],
+    keyFlags: ['RW', 'delete'],
     categories: ['@list'],
     docs: docs('Removes elements from a list. Deletes the list if the last element was removed.', '1.0.0', 'O(N+M) where N is the length of the list and M is the number of elements removed.'),
     handler(c, argv, s) {
@@ -386,19 +409,9 @@ register([
       const list = writeList(c, s, key);
       if (list === null) return;
       if (list === undefined) return c.int(0);
-      const element = argv[3]!;
-      const n = list.length;
-      const limit = count === 0 ? Infinity : Math.abs(count);
-      const drop = new Set<number>();
-      for (let step = 0; step < n && drop.size < limit; step++) {
-        const i = count >= 0 ? step : n - 1 - step;
-        if (list.at(i) === element) drop.add(i);
-      }
-      if (drop.size !== 0) {
-        list.filter((_v, i) => !drop.has(i));
-        listChanged(s, c, key, list, 'lrem');
-      }
-      c.int(drop.size);
+      const removed = list.removeMatching(argv[3]!, Math.abs(count), count < 0);
+      if (removed !== 0) listChanged(s, c, key, list, 'lrem', removed);
+      c.int(removed);
     },
   },
   {
@@ -406,6 +419,7 @@ register([
     arity: 4,
     flags: ['write'],
     keys: [1, 1, 1],
+    keyFlags: ['RW', 'delete'],
     categories: ['@list'],
     docs: docs('Removes elements from both ends a list. Deletes the list if all elements were trimmed.', '1.0.0', 'O(N) where N is the number of elements to be removed by the operation.'),
     handler(c, argv, s) {
@@ -421,14 +435,13 @@ register([
       let from = start < 0 ? n + start : start;
       let to = end < 0 ? n + end : end;
       if (from < 0) from = 0;
-      if (from > to || from >= n) {
-        list.trim(1, 0);
-        while (list.length > 0) list.popTail();
-      } else {
+      const before = n;
+      if (from > to || from >= n) list.clear();
+      else {
         if (to >= n) to = n - 1;
         list.trim(from, to);
       }
-      listChanged(s, c, key, list, 'ltrim');
+      listChanged(s, c, key, list, 'ltrim', before - list.length);
       c.ok();
     },
   },
@@ -437,6 +450,7 @@ register([
     arity: -3,
     flags: ['readonly'],
     keys: [1, 1, 1],
+    keyFlags: ['RO', 'access'],
     categories: ['@list'],
     docs: docs('Returns the index of matching elements in a list.', '6.0.6', 'O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.'),
     handler: lpos,
@@ -446,6 +460,7 @@ register([
     arity: 3,
     flags: ['write', 'denyoom'],
     keys: [1, 2, 1],
+    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs('Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.', '1.2.0'),
     handler(c, argv, s) {
@@ -457,6 +472,7 @@ register([
     arity: 5,
     flags: ['write', 'denyoom'],
     keys: [1, 2, 1],
+    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs('Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.', '6.2.0'),
     handler(c, argv, s) {
@@ -473,6 +489,7 @@ register([
     flags: ['write', 'movablekeys'],
     keys: [0, 0, 0],
     getKeys: mpopKeys(1),
+    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs('Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.', '7.0.0', 'O(N+M) where N is the number of provided keys and M is the number of elements returned.'),
     handler(c, argv, s) {

@@ -1,10 +1,17 @@
 /*
- * The list type: a growable ring buffer of latin1 strings. Push and pop at either end are O(1)
- * amortized, and so is reading or replacing the element at any index (LINDEX/LSET in the middle of a
- * million-element list touch one slot; nothing is copied). Inserting or removing in the middle moves
- * the shorter side, O(n) as in Redis.
+ * The list type: a growable ring buffer of latin1 strings (capacity a power of two, so a logical
+ * index maps to a slot with one add and one mask). Push and pop at either end are O(1) amortized,
+ * and so is reading or replacing the element at any index: LINDEX/LSET in the middle of a
+ * million-element list touch one slot, nothing is copied. Inserting in the middle (LINSERT) moves the
+ * shorter side in place; LREM compacts in place in one pass; LTRIM pops from both ends. Those are
+ * O(n) as in Redis, but never allocate a second copy of the list.
  *
- * Redis 7.0 always reports lists as "quicklist" (listpack-encoded lists arrived in 7.2).
+ * The ring shrinks by half when it falls under a quarter full, so a list that was large and was
+ * popped down does not keep its peak memory.
+ *
+ * Redis 7.0 always reports lists as "quicklist" (listpack-encoded small lists arrived in 7.2), so
+ * encoding() needs no thresholds. Elements are stored as given (Redis may store integer-looking
+ * elements as integers inside a listpack, but replies carry the same bytes either way).
  */
 
 import type { CollectionValue } from '../keyspace/db';
@@ -12,23 +19,30 @@ import { mixDigest } from '../keyspace/digest';
 
 const MIN_CAPACITY = 8;
 
+function capacityFor(n: number): number {
+  let cap = MIN_CAPACITY;
+  while (cap < n) cap *= 2;
+  return cap;
+}
+
 export class ListValue implements CollectionValue {
   readonly type = 'list';
   private buf: (string | undefined)[];
+  private mask: number;
   private head = 0;
   private len = 0;
   /** sum of element lengths, for memoryUsage in O(1) */
   private bytes = 0;
 
   constructor(capacity = MIN_CAPACITY) {
-    let cap = MIN_CAPACITY;
-    while (cap < capacity) cap *= 2;
+    const cap = capacityFor(capacity);
     this.buf = new Array<string | undefined>(cap);
+    this.mask = cap - 1;
   }
 
   static from(items: readonly string[]): ListValue {
     const l = new ListValue(items.length);
-    for (const x of items) l.pushTail(x);
+    for (let i = 0; i < items.length; i++) l.pushTail(items[i]!);
     return l;
   }
 
@@ -40,36 +54,33 @@ export class ListValue implements CollectionValue {
     return 'quicklist';
   }
 
-  private grow(): void {
+  /** Moves the elements into a ring of capacity cap (a power of two >= len), head at slot 0. */
+  private resize(cap: number): void {
     const old = this.buf;
-    const cap = old.length;
-    const next = new Array<string | undefined>(cap * 2);
-    for (let i = 0; i < this.len; i++) next[i] = old[(this.head + i) & (cap - 1)];
+    const oldMask = this.mask;
+    const next = new Array<string | undefined>(cap);
+    for (let i = 0; i < this.len; i++) next[i] = old[(this.head + i) & oldMask];
     this.buf = next;
+    this.mask = cap - 1;
     this.head = 0;
   }
 
   private shrinkIfSparse(): void {
     const cap = this.buf.length;
-    if (cap > MIN_CAPACITY * 4 && this.len < cap / 4) {
-      const next = new Array<string | undefined>(cap / 2);
-      for (let i = 0; i < this.len; i++) next[i] = this.buf[(this.head + i) & (cap - 1)];
-      this.buf = next;
-      this.head = 0;
-    }
+    if (cap > MIN_CAPACITY * 4 && this.len < cap / 4) this.resize(cap / 2);
   }
 
   pushHead(v: string): void {
-    if (this.len === this.buf.length) this.grow();
-    this.head = (this.head - 1) & (this.buf.length - 1);
+    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
+    this.head = (this.head - 1) & this.mask;
     this.buf[this.head] = v;
     this.len++;
     this.bytes += v.length;
   }
 
   pushTail(v: string): void {
-    if (this.len === this.buf.length) this.grow();
-    this.buf[(this.head + this.len) & (this.buf.length - 1)] = v;
+    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
+    this.buf[(this.head + this.len) & this.mask] = v;
     this.len++;
     this.bytes += v.length;
   }
@@ -78,7 +89,7 @@ export class ListValue implements CollectionValue {
     if (this.len === 0) return undefined;
     const v = this.buf[this.head]!;
     this.buf[this.head] = undefined;
-    this.head = (this.head + 1) & (this.buf.length - 1);
+    this.head = (this.head + 1) & this.mask;
     this.len--;
     this.bytes -= v.length;
     this.shrinkIfSparse();
@@ -87,7 +98,7 @@ export class ListValue implements CollectionValue {
 
   popTail(): string | undefined {
     if (this.len === 0) return undefined;
-    const i = (this.head + this.len - 1) & (this.buf.length - 1);
+    const i = (this.head + this.len - 1) & this.mask;
     const v = this.buf[i]!;
     this.buf[i] = undefined;
     this.len--;
@@ -96,13 +107,13 @@ export class ListValue implements CollectionValue {
     return v;
   }
 
-  /** The element at index (0-based from the head; callers resolve negative indexes). */
+  /** The element at index (0-based from the head, within 0..length-1; callers resolve negatives). */
   at(index: number): string {
-    return this.buf[(this.head + index) & (this.buf.length - 1)]!;
+    return this.buf[(this.head + index) & this.mask]!;
   }
 
   set(index: number, v: string): void {
-    const i = (this.head + index) & (this.buf.length - 1);
+    const i = (this.head + index) & this.mask;
     this.bytes += v.length - this.buf[i]!.length;
     this.buf[i] = v;
   }
@@ -114,45 +125,104 @@ export class ListValue implements CollectionValue {
     return out;
   }
 
-  /** Inserts v so that it becomes element `index` (0..length). */
+  /** The index of the first element equal to v from the head, -1 when absent. */
+  indexOf(v: string): number {
+    for (let i = 0; i < this.len; i++) if (this.buf[(this.head + i) & this.mask] === v) return i;
+    return -1;
+  }
+
+  /** Inserts v so that it becomes element `index` (0..length), moving the shorter side by one. */
   insertAt(index: number, v: string): void {
-    const items = this.toArray();
-    items.splice(index, 0, v);
-    this.replaceAll(items);
+    if (index === 0) return this.pushHead(v);
+    if (index === this.len) return this.pushTail(v);
+    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
+    const buf = this.buf;
+    const mask = this.mask;
+    if (index < this.len / 2) {
+      // open a slot before the head and shift elements 0..index-1 down by one
+      this.head = (this.head - 1) & mask;
+      for (let i = 0; i < index; i++) buf[(this.head + i) & mask] = buf[(this.head + i + 1) & mask];
+    } else {
+      for (let i = this.len; i > index; i--) buf[(this.head + i) & mask] = buf[(this.head + i - 1) & mask];
+    }
+    buf[(this.head + index) & mask] = v;
+    this.len++;
+    this.bytes += v.length;
   }
 
-  /** Keeps only the elements for which keep() is true (LREM, LTRIM in one pass). */
-  filter(keep: (v: string, index: number) => boolean): number {
-    const items = this.toArray();
-    const kept = items.filter(keep);
-    this.replaceAll(kept);
-    return items.length - kept.length;
+  /**
+   * LREM: removes up to `limit` elements equal to v (all when limit is 0), scanning from the head
+   * (fromTail false) or the tail, compacting in place. Returns how many were removed.
+   */
+  removeMatching(v: string, limit: number, fromTail: boolean): number {
+    const buf = this.buf;
+    const mask = this.mask;
+    const n = this.len;
+    const max = limit === 0 ? n : limit;
+    let removed = 0;
+    if (!fromTail) {
+      let w = 0;
+      for (let r = 0; r < n; r++) {
+        const x = buf[(this.head + r) & mask]!;
+        if (removed < max && x === v) {
+          removed++;
+          continue;
+        }
+        if (w !== r) buf[(this.head + w) & mask] = x;
+        w++;
+      }
+      for (let i = w; i < n; i++) buf[(this.head + i) & mask] = undefined;
+    } else {
+      let w = n - 1;
+      for (let r = n - 1; r >= 0; r--) {
+        const x = buf[(this.head + r) & mask]!;
+        if (removed < max && x === v) {
+          removed++;
+          continue;
+        }
+        if (w !== r) buf[(this.head + w) & mask] = x;
+        w--;
+      }
+      for (let i = 0; i <= w; i++) buf[(this.head + i) & mask] = undefined;
+      this.head = (this.head + removed) & mask;
+    }
+    this.len = n - removed;
+    this.bytes -= removed * v.length;
+    if (removed !== 0) this.shrinkIfSparse();
+    return removed;
   }
 
-  /** Keeps elements start..end inclusive (LTRIM); start > end empties the list. */
+  /** LTRIM: keeps elements start..end inclusive (clamped by the caller); start > end empties it. */
   trim(start: number, end: number): void {
-    while (this.len > 0 && this.len - 1 > end) this.popTail();
-    for (let i = 0; i < start && this.len > 0; i++) this.popHead();
+    if (start > end) {
+      this.clear();
+      return;
+    }
+    while (this.len > end + 1) this.popTail();
+    for (let i = 0; i < start; i++) this.popHead();
+  }
+
+  clear(): void {
+    this.buf = new Array<string | undefined>(MIN_CAPACITY);
+    this.mask = MIN_CAPACITY - 1;
+    this.head = 0;
+    this.len = 0;
+    this.bytes = 0;
   }
 
   toArray(): string[] {
     return this.len === 0 ? [] : this.range(0, this.len - 1);
   }
 
-  private replaceAll(items: string[]): void {
-    let cap = MIN_CAPACITY;
-    while (cap < items.length) cap *= 2;
-    this.buf = new Array<string | undefined>(cap);
-    this.head = 0;
-    this.len = 0;
-    this.bytes = 0;
-    for (const x of items) this.pushTail(x);
-  }
-
   clone(): ListValue {
-    return ListValue.from(this.toArray());
+    const l = new ListValue(this.len);
+    for (let i = 0; i < this.len; i++) l.buf[i] = this.at(i);
+    l.len = this.len;
+    l.bytes = this.bytes;
+    return l;
   }
 
+  /** Redis's rule for lists: each element mixed into the digest in order, head to tail. */
   digestInto(digest: Uint8Array): void {
     for (let i = 0; i < this.len; i++) mixDigest(digest, this.at(i));
   }
