@@ -467,3 +467,29 @@ describe.skipIf(!oracleAvailable)('stream consumer groups vs Redis', () => {
     }
   });
 });
+
+describe.skipIf(!oracleAvailable)('stream values in generic commands vs Redis', () => {
+  const d = useDifferential();
+
+  it('COPY, RENAME, TYPE, OBJECT ENCODING, DEBUG DIGEST and binary fields', async () => {
+    await sameLoose(d.pair, [
+      ['xadd', 's', '1-1', 'f\u0000\u00ff', 'v\r\n\u0080', '123', '-7'],
+      ['xadd', 's', '2-0', 'f\u0000\u00ff', 'x', '123', '9223372036854775808'],
+      ['xadd', 's', '3-0', 'other', ''],
+      ['xgroup', 'create', 's', 'g', '0'],
+      ['xreadgroup', 'group', 'g', 'c', 'count', '2', 'streams', 's', '>'],
+      ['copy', 's', 's2'],
+      ['xinfo', 'stream', 's2', 'full'],
+      ['xrange', 's2', '-', '+'],
+      ['debug', 'digest-value', 's', 's2'],
+      ['type', 's2'],
+      ['object', 'encoding', 's2'],
+      ['xack', 's2', 'g', '1-1'],
+      ['xpending', 's', 'g'],
+      ['xpending', 's2', 'g'],
+      ['rename', 's2', 's3'],
+      ['xinfo', 'groups', 's3'],
+      ['debug', 'digest'],
+    ]);
+  });
+});
