@@ -49,6 +49,13 @@ async function run(port: number, sc: Scenario): Promise<string[]> {
   const out: string[] = [];
   const writer = await RawSession.connect(port);
   const blockers: RawSession[] = [];
+  // the keyspace events of the whole scenario (served clients' pops and pushes included)
+  await writer.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+  const sub = await RawSession.connect(port);
+  await sub.call('PSUBSCRIBE', '__key*__:*');
+  const changes = async (): Promise<number> =>
+    Number(/rdb_changes_since_last_save:(\d+)/.exec(await writer.call('INFO', 'persistence'))?.[1]);
+  const changesBefore = await changes();
   try {
     for (const cmd of sc.setup ?? []) out.push(`setup ${cmd.join(' ')} -> ${await writer.call(...cmd)}`);
     let expectBlocked = 0;
@@ -75,8 +82,18 @@ async function run(port: number, sc: Scenario): Promise<string[]> {
       out.push(`blocker ${i}: ${replies.length === 0 ? STILL_BLOCKED : replies.join('')}`);
     }
     for (const cmd of sc.after ?? []) out.push(`${cmd.join(' ')} -> ${await writer.call(...cmd)}`);
+    for (;;) {
+      try {
+        out.push(`event ${await sub.readReply(60)}`);
+      } catch {
+        break;
+      }
+    }
+    out.push(`changes counted: ${(await changes()) - changesBefore}`);
   } finally {
+    await writer.call('CONFIG', 'SET', 'notify-keyspace-events', '');
     for (const b of blockers) b.close();
+    sub.close();
     writer.close();
   }
   return out;

@@ -15,6 +15,17 @@ import { POP_FLAGS, listChanged, moveElement, mpopKeys, parseMpop, parseWhere, p
 
 const docs = (summary: string, since: string, complexity: string) => ({ summary, since, group: 'list', complexity });
 
+/**
+ * Runs the serving of a blocked BLPOP/BRPOP/BLMOVE/BRPOPLPUSH without counting it as a change
+ * (rdb_changes_since_last_save), as Redis 7.0 does; a served BLMPOP counts its elements there.
+ */
+function uncounted(s: ServerState, serve: () => boolean): boolean {
+  const dirty = s.dirty;
+  const served = serve();
+  s.dirty = dirty;
+  return served;
+}
+
 /** BLPOP/BRPOP: tries each key in order; true when it replied (served or an error). */
 function tryPop(c: Client, s: ServerState, keys: readonly string[], head: boolean): boolean {
   for (const key of keys) {
@@ -50,7 +61,7 @@ function blockingPop(name: string, head: boolean): CommandDef {
       const keys = argv.slice(1, -1);
       if (tryPop(c, s, keys, head)) return;
       if (mustNotBlock(c)) return c.nilArray();
-      blockClient(s, c, keys, timeout, (key) => tryPop(c, s, [key], head), () => c.nilArray());
+      blockClient(s, c, keys, timeout, (key) => uncounted(s, () => tryPop(c, s, [key], head)), () => c.nilArray());
     },
   };
 }
@@ -69,7 +80,7 @@ function blockingMove(c: Client, s: ServerState, src: string, dst: string, fromH
   if (timeout === null) return;
   if (tryMove(c, s, src, dst, fromHead, toHead)) return;
   if (mustNotBlock(c)) return c.nil();
-  blockClient(s, c, [src], timeout, () => tryMove(c, s, src, dst, fromHead, toHead), () => c.nilArray());
+  blockClient(s, c, [src], timeout, () => uncounted(s, () => tryMove(c, s, src, dst, fromHead, toHead)), () => c.nilArray());
 }
 
 function tryMpop(c: Client, s: ServerState, keys: readonly string[], head: boolean, count: number): boolean {
