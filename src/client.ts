@@ -52,6 +52,8 @@ export class Client extends ReplyBuffer {
   blocked: BlockedState | null = null;
   /** a script's client (scripting): blocking commands act non-blocking */
   isScript = false;
+  /** on a script's client, while a script runs: the client that called it (tracking, NOLOOP) */
+  scriptCaller: Client | null = null;
   /** CLIENT TRACKING state (tracking.ts); null while tracking is off */
   tracking: TrackingState | null = null;
   /** pub/sub subscriptions (pubsub.ts), created on the first one; subscribed mode while count > 0 */

@@ -135,7 +135,9 @@ export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerStat
   const errorsBefore = s.stats.totalErrorReplies - s.stats.nestedErrorReplies;
   const start = performance.now();
   const outer = s.executing;
-  s.executing = c;
+  // a script's commands act for the client that ran the script (tracking, NOLOOP)
+  const caller = c.scriptCaller;
+  s.executing = caller ?? c;
   try {
     spec.handler(c, argv, s);
   } catch (err) {
@@ -145,6 +147,11 @@ export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerStat
   }
   s.executing = outer;
   if (c.tracking !== null) afterTrackedCommand(c, spec, argv, s, outer === null);
+  else if (caller !== null && caller.tracking !== null && spec.isReadonly && !caller.tracking.bcast) {
+    const keys: string[] = [];
+    for (const i of keyPositions(spec, argv)) keys.push(argv[i]!);
+    if (keys.length !== 0) rememberKeys(caller, s, keys);
+  }
   const usec = (performance.now() - start) * 1000;
   const st = s.stats.commandStat(spec.id);
   st.calls++;

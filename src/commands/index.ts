@@ -38,3 +38,4 @@ import './stream';
 import './stream-group';
 import './stream-read';
 import './stream-info';
+import './scripting';
