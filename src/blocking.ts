@@ -219,5 +219,15 @@ export function installBlocking(s: ServerState): void {
     return true;
   };
   s.onDisconnect.push((c) => unblock(s, c, false));
-  s.infoFields.set('blocked_clients', () => s.blocking.blockedClients);
+  // as Redis 7.0, clients held by CLIENT PAUSE (a command waiting in pendingArgv) count as blocked
+  s.infoFields.set('blocked_clients', () => {
+    let n = s.blocking.blockedClients;
+    for (const c of s.clients.values()) if (c.pendingArgv !== null && c.blocked === null) n++;
+    return n;
+  });
+  s.infoFields.set('clients_in_timeout_table', () => {
+    let n = 0;
+    if (s.blocking.blockedClients !== 0) for (const c of s.clients.values()) if (c.blocked !== null && c.blocked.timer !== null) n++;
+    return n;
+  });
 }

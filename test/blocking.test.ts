@@ -343,6 +343,44 @@ describe.skipIf(!oracleAvailable)('blocking pops vs Redis (scenarios)', () => {
     expect(await collect(d.srv.port)).toEqual(await collect(d.oracle.port));
   });
 
+  it('INFO blocked_clients and clients_in_timeout_table; a client held by CLIENT PAUSE counts as blocked (flag b)', async () => {
+    const collect = async (port: number): Promise<string[]> => {
+      const out: string[] = [];
+      const w = await RawSession.connect(port);
+      const b1 = await RawSession.connect(port);
+      const b2 = await RawSession.connect(port);
+      const p = await RawSession.connect(port);
+      const fields = async (): Promise<string> => {
+        const info = await w.call('INFO', 'clients');
+        return /blocked_clients:\d+/.exec(info)![0] + ' ' + /clients_in_timeout_table:\d+/.exec(info)![0];
+      };
+      try {
+        b1.write(encodeCommand(['BLPOP', 'k', '0']));
+        b2.write(encodeCommand(['BLPOP', 'k', '30']));
+        await untilBlocked(w, 2);
+        out.push(await fields());
+        await w.call('CLIENT', 'PAUSE', '300', 'WRITE');
+        p.write(encodeCommand(['SET', 'pk', '1']));
+        await untilBlocked(w, 3);
+        out.push(await fields());
+        const list = await w.call('CLIENT', 'LIST');
+        out.push(list.split('\n').filter((l) => /flags=\S*b/.test(l)).length + ' clients with flag b');
+        await w.call('CLIENT', 'UNPAUSE');
+        out.push(await p.readReply());
+        out.push(await w.call('RPUSH', 'k', 'a', 'b'));
+        out.push(await b1.readReply());
+        out.push(await b2.readReply());
+        await untilBlocked(w, 0);
+        out.push(await fields());
+        await w.call('DEL', 'pk');
+        return out;
+      } finally {
+        for (const x of [w, b1, b2, p]) x.close();
+      }
+    };
+    expect(await collect(d.srv.port)).toEqual(await collect(d.oracle.port));
+  });
+
   it('INFO blocked_clients counts blocked clients and drops those that disconnect', async () => {
     for (const port of [d.srv.port, d.oracle.port]) {
       const w = await RawSession.connect(port);

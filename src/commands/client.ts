@@ -65,7 +65,7 @@ function flags(c: Client): string {
   if (c.monitor) f += 'O';
   if (c.kind === 'pubsub') f += 'P';
   if (c.multi !== null) f += 'x';
-  if (c.blocked !== null) f += 'b';
+  if (c.blocked !== null || c.pendingArgv !== null) f += 'b';
   if (c.dirtyCas) f += 'd';
   if (c.closeAfterReply) f += 'c';
   if (c.noEvict) f += 'e';
