@@ -242,6 +242,32 @@ describe('lists with real clients', () => {
     await expect(r.lset('nokey', 0, 'x')).rejects.toThrow('ERR no such key');
   });
 
+  it('LINDEX/LSET in the middle of a million-element list cost about what they cost at the head', async () => {
+    const r = t.r;
+    const chunk = Array.from({ length: 1000 }, (_, i) => String(i));
+    const fill = r.pipeline();
+    for (let i = 0; i < 1000; i++) fill.rpush('big', ...chunk);
+    await fill.exec();
+    expect(await r.llen('big')).toBe(1_000_000);
+    const timed = async (index: number): Promise<number> => {
+      const p = r.pipeline();
+      for (let i = 0; i < 2000; i++) {
+        p.lindex('big', index + (i % 100));
+        p.lset('big', index + (i % 100), 'v' + i);
+      }
+      const start = performance.now();
+      await p.exec();
+      return performance.now() - start;
+    };
+    await timed(0); // warm-up
+    const head = await timed(0);
+    const middle = await timed(500_000);
+    // a copy or a walk per call would be ~1000x slower in the middle; allow for a noisy machine
+    expect(middle).toBeLessThan(head * 5 + 200);
+    expect(await r.lindex('big', 500_099)).toBe('v1999');
+    expect(await r.lindex('big', -1)).toBe('999');
+  });
+
   it('node-redis over RESP3: reply types', async () => {
     const client = createClient({ socket: { port: t.srv.port, host: '127.0.0.1' }, RESP: 3 });
     await client.connect();
