@@ -428,6 +428,15 @@ export class RdbWriter {
     }
   }
 
+  /** A length that may exceed 2^53 (stream ids and counters are unsigned 64-bit). */
+  lenBig(n: bigint): void {
+    if (n <= 0xffffffffn) return this.len(Number(n));
+    this.ensure(9);
+    this.buf[this.pos++] = 0x81;
+    this.buf.writeBigUInt64BE(BigInt.asUintN(64, n), this.pos);
+    this.pos += 8;
+  }
+
   /** A latin1 string with its length, no encoding tricks. */
   rawText(s: string): void {
     this.len(s.length);
@@ -583,6 +592,16 @@ export class RdbReader {
     const n = this.lenOrEncoding();
     if (this.encoded) throw new RdbError('unexpected string encoding where a length was expected');
     return n;
+  }
+
+  /** A length as an unsigned 64-bit bigint (stream ids and counters). */
+  lenBig(): bigint {
+    this.need(1);
+    if (this.buf[this.pos] !== 0x81) return BigInt(this.len());
+    this.need(9);
+    const v = this.buf.readBigUInt64BE(this.pos + 1);
+    this.pos += 9;
+    return v;
   }
 
   /** A string as bytes (int-encoded ones come back as their decimal text). */

@@ -11,8 +11,7 @@
  * Loading accepts every type Redis 7.0 can read, including the older encodings (ziplist, zipmap,
  * quicklist of ziplists, plain lists, text-double zsets) and converts each into our types with the
  * encoding Redis would give it after loading (e.g. a hash listpack over hash-max-listpack-entries
- * becomes a hashtable). Streams have no type in tredis yet: their keys are parsed and skipped (the
- * result counts them). Module values cannot be loaded (as in Redis without the module).
+ * becomes a hashtable). Streams are in rdb-stream.ts. Module values cannot be loaded (as in Redis without the module).
  */
 
 import { canonicalInt } from '../args';
@@ -22,6 +21,7 @@ import { idleMs, lfuCounter } from '../keyspace/lru';
 import { HashValue } from '../types/hash';
 import { ListValue } from '../types/list';
 import { SetValue } from '../types/set';
+import { StreamValue } from '../types/stream';
 import { ZSetValue } from '../types/zset';
 import {
   crc64,
@@ -37,6 +37,7 @@ import {
   writeIntset,
   writeListpack,
 } from './rdb-format';
+import { readStream, writeStream } from './rdb-stream';
 
 export const RDB_VERSION = 10;
 export const REDIS_VERSION = '7.0.15';
@@ -61,6 +62,7 @@ export const T = {
   ZSET_LISTPACK: 17,
   LIST_QUICKLIST_2: 18,
   STREAM_LISTPACKS_2: 19,
+  STREAM_LISTPACKS_3: 21,
 } as const;
 
 const OP = {
@@ -206,6 +208,7 @@ export function writeValue(w: RdbWriter, v: Value, opts: SaveOptions, key: strin
     return;
   }
   if (v instanceof ListValue) return writeList(w, v, opts, key);
+  if (v instanceof StreamValue) return writeStream(w, v, key);
   throw new RdbError(`cannot serialize a value of type ${v.type}`);
 }
 
@@ -375,7 +378,7 @@ function zsetFromPairs(pairs: readonly string[], limits: LoadLimits): ZSetValue 
   return zsetFrom(members, scores, limits, true);
 }
 
-/** Reads a value of the given RDB type. Streams come back as null (skipped). */
+/** Reads a value of the given RDB type (null is kept for callers that skip a type; none does now). */
 export function readValue(r: RdbReader, type: number, limits: LoadLimits): Value | null {
   switch (type) {
     case T.STRING:
@@ -448,54 +451,13 @@ export function readValue(r: RdbReader, type: number, limits: LoadLimits): Value
     }
     case T.STREAM_LISTPACKS:
     case T.STREAM_LISTPACKS_2:
-      skipStream(r, type);
-      return null;
+    case T.STREAM_LISTPACKS_3:
+      return readStream(r, type);
     case T.MODULE:
     case T.MODULE_2:
       throw new RdbError('The RDB file contains module data I can\'t load: no matching module');
     default:
       throw new RdbError(`Unknown RDB encoding type ${type}`);
-  }
-}
-
-function skipStreamId(r: RdbReader): void {
-  r.len();
-  r.len();
-}
-
-/** Parses past a stream value (tredis has no stream type yet). */
-function skipStream(r: RdbReader, type: number): void {
-  const v2 = type === T.STREAM_LISTPACKS_2;
-  const listpacks = r.len();
-  for (let i = 0; i < listpacks; i++) {
-    r.stringBytes();
-    readListpack(r.stringBytes());
-  }
-  r.len(); // length
-  skipStreamId(r); // last id
-  if (v2) {
-    skipStreamId(r); // first id
-    skipStreamId(r); // max deleted id
-    r.len(); // entries added
-  }
-  const groups = r.len();
-  for (let g = 0; g < groups; g++) {
-    r.stringBytes();
-    skipStreamId(r);
-    if (v2) r.len(); // entries read
-    const pel = r.len();
-    for (let k = 0; k < pel; k++) {
-      r.take(16);
-      r.take(8);
-      r.len();
-    }
-    const consumers = r.len();
-    for (let c = 0; c < consumers; c++) {
-      r.stringBytes();
-      r.take(8);
-      const cpel = r.len();
-      for (let k = 0; k < cpel; k++) r.take(16);
-    }
   }
 }
 
@@ -528,7 +490,6 @@ export function verifyPayload(p: Buffer, checkCrc = true): boolean {
 export function readPayload(p: Buffer, limits: LoadLimits): Value {
   const r = new RdbReader(p, 0, p.length - 10);
   const type = r.byte();
-  if (type === T.STREAM_LISTPACKS || type === T.STREAM_LISTPACKS_2) throw new RdbError('streams are not supported');
   const v = readValue(r, type, limits);
   if (v === null || r.pos !== r.end) throw new RdbError('Bad data format');
   return v;
@@ -568,7 +529,7 @@ export interface LoadResult {
   version: number;
   keysLoaded: number;
   keysExpired: number;
-  /** stream keys skipped (no stream type yet) */
+  /** stream keys skipped (none since streams load; kept for callers that log it) */
   streamsSkipped: number;
   /** function libraries present in the file (not loaded: no functions yet) */
   functionsSkipped: number;

@@ -670,6 +670,25 @@ export class StreamValue implements CollectionValue {
     return read === -1 ? null : this.entriesAdded - read;
   }
 
+  /** Recomputes the memory estimate from the structure (RDB loading builds nodes and groups directly). */
+  recount(): void {
+    let b = 96;
+    for (const node of this.nodes) {
+      b += NODE_OVERHEAD;
+      const { starts, data } = node;
+      for (let i = 0; i < starts.length; i++) {
+        const start = starts[i]!;
+        if (start < 0) continue;
+        const next = i + 1 === starts.length ? data.length : starts[i + 1]!;
+        const end = next < 0 ? -1 - next : next;
+        b += ENTRY_OVERHEAD + 8 * (end - start);
+        for (let j = start; j < end; j++) b += strBytes(data[j]!.length);
+      }
+    }
+    for (const g of this.groups.values()) b += PEL_OVERHEAD * (1 + g.pel.size);
+    this.bytes = b;
+  }
+
   clone(): StreamValue {
     const s = new StreamValue();
     for (const node of this.nodes) {
