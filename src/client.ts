@@ -61,6 +61,13 @@ export class Client extends ReplyBuffer {
   patterns: Set<string> | null = null;
   shardChannels: Set<string> | null = null;
   subscriptionCount = 0;
+  /**
+   * what the running command propagates instead of its own argv (Redis's rewriteClientCommandVector):
+   * null = argv as received, [] = nothing (its effects went out another way); reset by each call
+   */
+  propagateAs: string[] | null = null;
+  /** the replication offset just after this client's last write (WAIT waits for replicas to reach it) */
+  woff = 0;
   /** queued for a write after the current batch (ServerState.queueWrite) */
   writeQueued = false;
   /** bytes received (net_input_bytes contribution) and total commands processed */

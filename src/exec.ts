@@ -54,6 +54,9 @@ export function countError(s: ServerState, msg: string): void {
   s.stats.totalErrorReplies++;
 }
 
+/** commands whose writes propagate one by one as they run (queued commands, scripts' calls) */
+const PROPAGATED_BY_PARTS = new Set(['exec', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
 const SUBSCRIBED_MODE = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 
 /** Runs one command from a client. */
@@ -79,6 +82,20 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
   ) {
     rejected(c, s, spec, argv, "OOM command not allowed when used memory > 'maxmemory'.");
     return;
+  }
+  if (s.commandGate !== null && c.kind !== 'master') {
+    const refusal = s.commandGate(spec.isWrite, spec.name, spec.flags.includes('loading'));
+    if (refusal !== null) {
+      rejected(c, s, spec, argv, refusal);
+      return;
+    }
+  }
+  if (s.replicationCheck !== null && c.kind !== 'master') {
+    const refusal = s.replicationCheck(spec.isWrite, spec.flags.includes('stale'));
+    if (refusal !== null) {
+      rejected(c, s, spec, argv, refusal);
+      return;
+    }
   }
   // RESP2 subscribed mode: the connection carries messages, so only these commands make sense
   if (c.subscriptionCount !== 0 && c.resp === 2 && !SUBSCRIBED_MODE.has(spec.name)) {
@@ -138,6 +155,8 @@ export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerStat
   // a script's commands act for the client that ran the script (tracking, NOLOOP)
   const caller = c.scriptCaller;
   s.executing = caller ?? c;
+  const dirty = s.dirty;
+  c.propagateAs = null;
   try {
     spec.handler(c, argv, s);
   } catch (err) {
@@ -146,6 +165,17 @@ export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerStat
     c.error(`ERR internal error while executing '${spec.name}'`);
   }
   s.executing = outer;
+  if (s.propagation.active) {
+    if (s.dirty !== dirty && !PROPAGATED_BY_PARTS.has(spec.name)) {
+      const as = c.propagateAs ?? argv;
+      if (as.length !== 0) s.propagation.add(c.db.id, as, true);
+    }
+    if (outer === null) {
+      s.propagation.endUnit();
+      // WAIT waits for replicas to reach this client's last write, not everything sent since
+      if (s.dirty !== dirty) c.woff = s.propagation.offset();
+    }
+  }
   if (c.tracking !== null) afterTrackedCommand(c, spec, argv, s, outer === null);
   else if (caller !== null && caller.tracking !== null && spec.isReadonly && !caller.tracking.bcast) {
     const keys: string[] = [];

@@ -20,6 +20,7 @@ import { countError, execute } from './exec';
 import { installKeyspaceEvents, unsubscribeAll } from './pubsub';
 import { installTracking } from './tracking';
 import { installBlocking } from './blocking';
+import { installReplication } from './commands/replication';
 import { latencyAddSampleIfNeeded } from './latency';
 import type { LogLevel } from './log';
 import { clock } from './keyspace/clock';
@@ -338,6 +339,7 @@ export class Server {
     }
     this.sampleOps(now);
     sampleMemory(s);
+    for (const fn of s.onCron) fn(now);
     if (s.pausedUntil !== 0 && s.pausedUntil <= now) this.unpause();
     for (const c of s.clients.values()) {
       if (c.socket !== null && c.socket.writableLength !== 0) this.checkOutputLimit(c);
@@ -400,6 +402,7 @@ export class Server {
       return;
     }
     const closing = servers.map((srv) => new Promise<void>((r) => srv.close(() => r())));
+    for (const fn of this.state.onClose) fn();
     for (const c of this.state.clients.values()) {
       c.flush();
       c.closed = true;
@@ -437,6 +440,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   installKeyspaceEvents(state);
   installTracking(state);
   installBlocking(state);
+  installReplication(state);
   state.onReset.push((c) => unsubscribeAll(c, state));
   state.onDisconnect.push((c) => unsubscribeAll(c, state));
   const heapWatch = opts.ownsProcess === true ? new HeapWatch(state) : null;

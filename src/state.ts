@@ -14,6 +14,7 @@ import { Db, type DbHooks, type Value } from './keyspace/db';
 import { Logger } from './log';
 import { TrackingTable } from './tracking-table';
 import { keyUsage } from './memory';
+import { Propagation } from './propagation';
 import { discardTransaction, WatchRegistry } from './multi';
 
 export interface CommandStat {
@@ -143,10 +144,25 @@ export class ServerState {
   /** true on a replica (replication sets it): expiry and eviction then follow the leader */
   isReplica = false;
   /**
-   * installed by replication: propagates a key the server deleted on its own (eviction, expiry) to
-   * replicas and the AOF as a DEL
+   * installed by replication while writes must be checked (a replica: -READONLY, -MASTERDOWN; a
+   * leader with min-replicas-to-write: -NOREPLICAS): the error for a command, or null to run it
    */
-  propagateDel: (db: Db, key: string) => void = () => {};
+  replicationCheck: ((isWrite: boolean, allowedStale: boolean) => string | null) | null = null;
+  /** the stream of effects for replicas and the AOF (propagation.ts) */
+  readonly propagation = new Propagation();
+
+  /**
+   * Adds a command to the propagated stream (Redis's alsoPropagate): inside a command it joins that
+   * command's unit, outside one (cron, a served blocked client) it goes out at once.
+   */
+  propagate(db: number, argv: readonly string[], replicationOnly = false): void {
+    if (this.propagation.active) this.propagation.add(db, argv, this.executing !== null, replicationOnly);
+  }
+
+  /** Propagates a key the server deleted on its own (eviction, expiry) as a DEL, as Redis does. */
+  propagateDel(db: Db, key: string): void {
+    if (this.propagation.active) this.propagation.add(db.id, ['DEL', key], this.executing !== null);
+  }
   /**
    * INFO values owned by other modules: a getter installed under the field's name replaces the idle
    * value INFO prints (e.g. 'blocked_clients', 'pubsub_channels', 'rdb_bgsave_in_progress', 'loading').
@@ -157,8 +173,17 @@ export class ServerState {
   /** CLIENT PAUSE: until when, and whether only writes are paused */
   pausedUntil = 0;
   pauseWritesOnly = false;
+  /**
+   * installed by persistence while it must refuse commands (-LOADING while the dataset loads,
+   * -MISCONF for writes after a failed background save); null otherwise, so dispatch pays one check
+   */
+  commandGate: ((isWrite: boolean, name: string, allowedWhileLoading: boolean) => string | null) | null = null;
   /** called by RESET for each facility's per-client state (MULTI, WATCH, pub/sub, tracking) */
   readonly onReset: ((c: Client) => void)[] = [];
+  /** called by the cron at every tick (hz times a second) with the time in ms */
+  readonly onCron: ((now: number) => void)[] = [];
+  /** called when the server closes, before its connections are (outbound links end here) */
+  readonly onClose: (() => void)[] = [];
   /** called when a client disconnects (blocking, pub/sub and WATCH clean up here) */
   readonly onDisconnect: ((c: Client) => void)[] = [];
   /** WATCHed keys of all clients (multi.ts) */
@@ -176,12 +201,17 @@ export class ServerState {
    */
   shutdownSave: (() => string | null) | null = null;
 
+  /** the hooks every Db calls (expiry events; replicas keep expired keys for their leader's DEL) */
+  readonly dbHooks: DbHooks;
+
   constructor(config = new Config()) {
     this.config = config;
     const hooks: DbHooks = {
       expired: (db, key) => this.onExpired(db, key),
       keepExpired: false,
+      showExpired: false,
     };
+    this.dbHooks = hooks;
     this.slowlogThreshold = config.number('slowlog-log-slower-than');
     config.onChange('slowlog-log-slower-than', (v) => (this.slowlogThreshold = Number(v)));
     this.latencyThreshold = config.number('latency-monitor-threshold');

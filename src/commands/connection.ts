@@ -73,7 +73,7 @@ register([
 ]);
 
 /** The server map HELLO replies with (Redis 7.0's fields). */
-function helloReply(c: Client): void {
+function helloReply(c: Client, s: ServerState): void {
   c.map(7);
   c.bulk('server');
   c.bulk('redis');
@@ -86,7 +86,7 @@ function helloReply(c: Client): void {
   c.bulk('mode');
   c.bulk('standalone');
   c.bulk('role');
-  c.bulk('master');
+  c.bulk(s.isReplica ? 'replica' : 'master');
   c.bulk('modules');
   c.array(0);
 }
@@ -175,7 +175,7 @@ register([
       }
       if (name !== null) c.name = name;
       if (ver !== 0) c.resp = ver;
-      helloReply(c);
+      helloReply(c, s);
     },
   },
   {

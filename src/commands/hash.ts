@@ -268,6 +268,7 @@ function hincrbyfloat(c: Client, argv: string[], s: ServerState): void {
   h.set(field, text, l.entries, l.value);
   c.bulk(text);
   changed(s, c, key, 'hincrbyfloat', 1);
+  c.propagateAs = ['HSET', key, field, text];
 }
 
 const HALF_LONG = 4611686018427387903n;

@@ -39,3 +39,4 @@ import './stream-group';
 import './stream-read';
 import './stream-info';
 import './scripting';
+import './replication';

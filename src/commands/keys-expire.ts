@@ -87,9 +87,12 @@ function expireGeneric(c: Client, argv: string[], s: ServerState, relative: bool
   if (when <= clock.now) {
     db.delete(key);
     signal(s, db, key, 'g', 'del');
+    c.propagateAs = ['DEL', key];
   } else {
     setExpireExact(db, key, when);
     signal(s, db, key, 'g', 'expire');
+    // replicas get the absolute time (and the flags, as Redis sends them)
+    c.propagateAs = ['PEXPIREAT', key, String(when), ...argv.slice(3)];
   }
   c.int(1);
 }

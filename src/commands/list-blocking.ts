@@ -37,6 +37,9 @@ function tryPop(c: Client, s: ServerState, keys: readonly string[], head: boolea
     c.array(2);
     c.bulk(key);
     c.bulk(v);
+    // replicas pop without blocking, from the key that served
+    s.propagate(c.db.id, [head ? 'LPOP' : 'RPOP', key]);
+    c.propagateAs = [];
     return true;
   }
   return false;
@@ -66,21 +69,24 @@ function blockingPop(name: string, head: boolean): CommandDef {
   };
 }
 
-/** BLMOVE/BRPOPLPUSH: true when it replied. */
-function tryMove(c: Client, s: ServerState, src: string, dst: string, fromHead: boolean, toHead: boolean): boolean {
+/** BLMOVE/BRPOPLPUSH: true when it replied; replicas get `propagateAs` (LMOVE/RPOPLPUSH) when it moved. */
+function tryMove(c: Client, s: ServerState, src: string, dst: string, fromHead: boolean, toHead: boolean, propagateAs: string[]): boolean {
   const list = writeList(c, s, src);
   if (list === null) return true;
   if (list === undefined) return false;
-  moveElement(c, s, src, list, dst, fromHead, toHead);
+  if (moveElement(c, s, src, list, dst, fromHead, toHead)) {
+    s.propagate(c.db.id, propagateAs);
+    c.propagateAs = [];
+  }
   return true;
 }
 
-function blockingMove(c: Client, s: ServerState, src: string, dst: string, fromHead: boolean, toHead: boolean, timeoutArg: string): void {
+function blockingMove(c: Client, s: ServerState, src: string, dst: string, fromHead: boolean, toHead: boolean, timeoutArg: string, propagateAs: string[]): void {
   const timeout = parseTimeout(c, timeoutArg, clock.now);
   if (timeout === null) return;
-  if (tryMove(c, s, src, dst, fromHead, toHead)) return;
+  if (tryMove(c, s, src, dst, fromHead, toHead, propagateAs)) return;
   if (mustNotBlock(c)) return c.nil();
-  blockClient(s, c, [src], timeout, () => uncounted(s, () => tryMove(c, s, src, dst, fromHead, toHead)), () => c.nilArray());
+  blockClient(s, c, [src], timeout, () => uncounted(s, () => tryMove(c, s, src, dst, fromHead, toHead, propagateAs)), () => c.nilArray());
 }
 
 function tryMpop(c: Client, s: ServerState, keys: readonly string[], head: boolean, count: number): boolean {
@@ -106,7 +112,7 @@ register([
     categories: ['@list'],
     docs: docs('Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.', '2.2.0', 'O(1)'),
     handler(c, argv, s) {
-      blockingMove(c, s, argv[1]!, argv[2]!, false, true, argv[3]!);
+      blockingMove(c, s, argv[1]!, argv[2]!, false, true, argv[3]!, ['RPOPLPUSH', argv[1]!, argv[2]!]);
     },
   },
   {
@@ -122,7 +128,7 @@ register([
       if (from === null) return;
       const to = parseWhere(c, argv[4]!);
       if (to === null) return;
-      blockingMove(c, s, argv[1]!, argv[2]!, from, to, argv[5]!);
+      blockingMove(c, s, argv[1]!, argv[2]!, from, to, argv[5]!, ['LMOVE', argv[1]!, argv[2]!, argv[3]!, argv[4]!]);
     },
   },
   {

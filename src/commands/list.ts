@@ -118,6 +118,9 @@ export function popMany(c: Client, s: ServerState, key: string, list: ListValue,
   c.array(2);
   c.bulk(key);
   c.bulks(items);
+  // LMPOP and BLMPOP (served now or later) reach replicas as LPOP/RPOP with the count
+  s.propagate(c.db.id, [head ? 'LPOP' : 'RPOP', key, String(count)]);
+  c.propagateAs = [];
 }
 
 /** Parses `numkeys key... LEFT|RIGHT [COUNT n]` from argv[from]; null after replying. */

@@ -98,6 +98,8 @@ register([
     docs: docs('Posts a message to a channel.', '2.0.0', 'O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).'),
     handler(c, argv, s) {
       c.int(publish(s, argv[1]!, argv[2]!));
+      // replicas deliver it to their own subscribers (not the AOF: messages are not data)
+      s.propagate(c.db.id, argv, true);
     },
   },
   {
@@ -109,6 +111,7 @@ register([
     docs: docs('Post a message to a shard channel', '7.0.0', 'O(N) where N is the number of clients subscribed to the receiving shard channel.'),
     handler(c, argv, s) {
       c.int(publish(s, argv[1]!, argv[2]!, true));
+      s.propagate(c.db.id, argv, true);
     },
   },
   {

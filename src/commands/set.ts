@@ -141,7 +141,9 @@ function spop(c: Client, argv: string[], s: ServerState): void {
       c.nil();
       return;
     }
-    c.bulk(set.deleteSlot(set.randomSlot()));
+    const member = set.deleteSlot(set.randomSlot());
+    c.bulk(member);
+    c.propagateAs = ['SREM', key, member];
     s.notify('s', 'spop', key, c.db.id);
     if (set.size === 0) dropEmpty(s, c, key);
     s.keyModified(c.db, key);
@@ -167,8 +169,12 @@ function spop(c: Client, argv: string[], s: ServerState): void {
     s.dirty += size;
     dropEmpty(s, c, key);
     s.keyModified(c.db, key);
+    c.propagateAs = ['DEL', key];
     return;
   }
+  // replicas remove the same members, one SREM each (Redis 7.0), in one MULTI with the rest
+  c.propagateAs = [];
+  const db = c.db.id;
   const count = Number(v);
   s.dirty += count;
   if (count * SPOP_MOVE_MUL > size) {
@@ -182,12 +188,20 @@ function spop(c: Client, argv: string[], s: ServerState): void {
       rest[i] = members[keep[i]!]!;
     }
     c.set(count);
-    for (let i = 0; i < size; i++) if (kept[i] === 0) c.bulk(members[i]!);
+    for (let i = 0; i < size; i++) {
+      if (kept[i] !== 0) continue;
+      c.bulk(members[i]!);
+      s.propagate(db, ['SREM', key, members[i]!]);
+    }
     const slot = c.db.slot(key);
     c.db.update(slot, SetValue.from(rest, maxIntset(s)));
   } else {
     c.set(count);
-    for (let i = 0; i < count; i++) c.bulk(set.deleteSlot(set.randomSlot()));
+    for (let i = 0; i < count; i++) {
+      const member = set.deleteSlot(set.randomSlot());
+      c.bulk(member);
+      s.propagate(db, ['SREM', key, member]);
+    }
   }
   s.keyModified(c.db, key);
 }

@@ -67,6 +67,19 @@ export function deliver(st: StreamValue, g: ConsumerGroup, consumer: Consumer, i
   consumer.pel.set(id, nack);
 }
 
+/**
+ * What replicas get for a delivery or a claim (Redis's streamPropagateXCLAIM): an XCLAIM that sets
+ * the NACK to exactly this state, whatever the replica's clock says. A deleted entry's NACK goes
+ * the same way, and the replica's XCLAIM drops it.
+ */
+export function propagateClaim(s: ServerState, c: Client, key: string, g: ConsumerGroup, group: string, consumer: string, id: bigint, nack: Nack): void {
+  s.propagate(c.db.id, [
+    'XCLAIM', key, group, consumer, '0', formatId(id), 'TIME', String(nack.deliveryTime),
+    'RETRYCOUNT', String(nack.deliveryCount), 'FORCE', 'JUSTID', 'LASTID', formatId(g.lastId),
+  ]);
+  c.propagateAs = [];
+}
+
 /** Removes a NACK from the group and its consumer. */
 function dropNack(st: StreamValue, g: ConsumerGroup, id: bigint): Nack | undefined {
   const nack = g.pel.delete(id);
@@ -398,9 +411,11 @@ function xclaim(c: Client, argv: string[], s: ServerState): void {
     }
   }
   let changed = 0;
+  c.propagateAs = [];
   if (lastId > g.lastId) {
     g.lastId = lastId;
     changed++;
+    s.propagate(c.db.id, ['XGROUP', 'SETID', key, argv[2]!, formatId(lastId), 'ENTRIESREAD', String(g.entriesRead)]);
   }
   if (deliveryTime < 0 || deliveryTime > now) deliveryTime = now;
   let consumer: Consumer | null = null;
@@ -409,6 +424,7 @@ function xclaim(c: Client, argv: string[], s: ServerState): void {
     let nack = g.pel.get(id);
     if (!st.has(id)) {
       if (nack !== undefined) {
+        propagateClaim(s, c, key, g, argv[2]!, nack.consumer?.name ?? argv[3]!, id, nack);
         dropNack(st, g, id);
         changed++;
       }
@@ -428,6 +444,7 @@ function xclaim(c: Client, argv: string[], s: ServerState): void {
     else if (!justId) nack.deliveryCount++;
     out.push(justId ? formatId(id) : st.get(id)!);
     changed++;
+    propagateClaim(s, c, key, g, argv[2]!, argv[3]!, id, nack);
   }
   c.array(out.length);
   for (const e of out) {
@@ -494,6 +511,7 @@ function xautoclaim(c: Client, argv: string[], s: ServerState): void {
     attempts--;
     const [id, nack] = walk[i]!;
     if (!st.has(id)) {
+      propagateClaim(s, c, key, g, argv[2]!, nack.consumer?.name ?? argv[3]!, id, nack);
       dropNack(st, g, id);
       deleted.push(formatId(id));
       changed++;
@@ -509,6 +527,7 @@ function xautoclaim(c: Client, argv: string[], s: ServerState): void {
     claimed.push(justId ? formatId(id) : st.get(id)!);
     count--;
     changed++;
+    propagateClaim(s, c, key, g, argv[2]!, argv[3]!, id, nack);
   }
   const next = i < walk.length ? walk[i]![0] : 0n;
   c.array(3);

@@ -22,7 +22,7 @@ import { clock } from '../keyspace/clock';
 import type { ServerState } from '../state';
 import { MAX_ID, StreamValue, formatId, type ConsumerGroup } from '../types/stream';
 import { ERR_INVALID_ID, parseId, replyEntry } from './stream-common';
-import { deliver, lookupOrCreateConsumer } from './stream-group';
+import { deliver, lookupOrCreateConsumer, propagateClaim } from './stream-group';
 
 const docs = (summary: string, since: string, complexity: string) => ({ summary, since, group: 'stream', complexity });
 
@@ -178,8 +178,12 @@ function serveStream(c: Client, s: ServerState, t: Target, st: StreamValue, a: R
     for (const e of found) replyEntry(c, e);
     return;
   }
+  const existed = g.consumers.has(a.consumer!);
   const consumer = lookupOrCreateConsumer(s, c, t.key, g, a.consumer!, true);
   s.dirty++;
+  // replicas get the effects (XCLAIM per delivered entry, or CREATECONSUMER/SETID with NOACK),
+  // never the read itself, as Redis 7.0
+  c.propagateAs = [];
   if (t.history) {
     // the consumer's own pending entries from start
     const rows: [bigint, string[] | undefined][] = [];
@@ -215,7 +219,14 @@ function serveStream(c: Client, s: ServerState, t: Target, st: StreamValue, a: R
       g.lastId = id;
     }
     replyEntry(c, e);
-    if (!a.noack) deliver(st, g, consumer, id);
+    if (!a.noack) {
+      deliver(st, g, consumer, id);
+      propagateClaim(s, c, t.key, g, a.group!, a.consumer!, id, g.pel.get(id)!);
+    }
+  }
+  if (a.noack && found.length !== 0) {
+    if (!existed) s.propagate(c.db.id, ['XGROUP', 'CREATECONSUMER', t.key, a.group!, a.consumer!]);
+    s.propagate(c.db.id, ['XGROUP', 'SETID', t.key, a.group!, formatId(g.lastId), 'ENTRIESREAD', String(g.entriesRead)]);
   }
 }
 

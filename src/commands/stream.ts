@@ -15,7 +15,7 @@ import { signalKeyAsReady } from '../blocking';
 import type { Client } from '../client';
 import { register } from '../command';
 import type { ServerState } from '../state';
-import { MAX_ID, StreamValue, U64_MAX, idMs, makeId } from '../types/stream';
+import { MAX_ID, StreamValue, U64_MAX, formatId, idMs, makeId } from '../types/stream';
 import { addKey } from './string-common';
 import { ERR_INVALID_ID, nodeLimits, parseId, parseRangeId, parseStrictId, readStream, replyEntry, streamChanged, writeStream } from './stream-common';
 
@@ -33,11 +33,15 @@ export interface TrimArgs {
   seqGiven: boolean;
   /** index of the first field (XADD) */
   next: number;
+  /** where the trimming threshold, the `~` and LIMIT's count are in argv (-1: absent), for rewriting */
+  valueAt: number;
+  approxAt: number;
+  limitAt: number;
 }
 
 /** Redis's streamParseAddOrTrimArgsOrReply: null after replying an error. */
 export function parseTrimArgs(c: Client, s: ServerState, argv: string[], xadd: boolean): TrimArgs | null {
-  const a: TrimArgs = { maxlen: -1, minId: null, approx: false, limit: 0, noMkstream: false, id: null, seqGiven: true, next: argv.length };
+  const a: TrimArgs = { maxlen: -1, minId: null, approx: false, limit: 0, noMkstream: false, id: null, seqGiven: true, next: argv.length, valueAt: -1, approxAt: -1, limitAt: -1 };
   let limitGiven = false;
   let strategy = 0; // 0 none, 1 maxlen, 2 minid
   let i = 2;
@@ -57,7 +61,9 @@ export function parseTrimArgs(c: Client, s: ServerState, argv: string[], xadd: b
       if (more >= 2 && (next === '~' || next === '=')) {
         a.approx = next === '~';
         i++;
+        a.approxAt = i;
       }
+      a.valueAt = i + 1;
       const v = parseInt64(argv[i + 1]!);
       if (v === null) {
         c.error(ERR_NOT_INT);
@@ -79,7 +85,9 @@ export function parseTrimArgs(c: Client, s: ServerState, argv: string[], xadd: b
       if (more >= 2 && (next === '~' || next === '=')) {
         a.approx = next === '~';
         i++;
+        a.approxAt = i;
       }
+      a.valueAt = i + 1;
       const id = parseStrictId(c, argv[i + 1]!);
       if (id === null) return null;
       a.minId = id;
@@ -97,6 +105,7 @@ export function parseTrimArgs(c: Client, s: ServerState, argv: string[], xadd: b
       }
       a.limit = typeof v === 'bigint' ? Number.MAX_SAFE_INTEGER : v;
       limitGiven = true;
+      a.limitAt = i + 1;
       i++;
     } else if (xadd && is(opt, 'nomkstream')) {
       a.noMkstream = true;
@@ -139,6 +148,24 @@ export function parseTrimArgs(c: Client, s: ServerState, argv: string[], xadd: b
     a.limit = 0;
   }
   return a;
+}
+
+/**
+ * What replicas get for an XADD/XTRIM: the id actually given to the entry, and for an approximate
+ * trim (whose result depends on node sizes, which a replica may set differently) the exact
+ * threshold reached: `= <length>` or `= <first id>`, without LIMIT.
+ */
+function effectArgv(argv: string[], a: TrimArgs, st: StreamValue, idAt: number, id: string | null): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (i === idAt && id !== null) out.push(id);
+    else if (!a.approx) out.push(argv[i]!);
+    else if (i === a.approxAt) out.push('=');
+    else if (i === a.valueAt) out.push(a.maxlen >= 0 ? String(st.length) : formatId(st.length === 0 ? st.lastId : st.edgeId(false)));
+    else if (i === a.limitAt || i === a.limitAt - 1) continue;
+    else out.push(argv[i]!);
+  }
+  return out;
 }
 
 /** Runs the trimming a parsed XADD/XTRIM asks for; the number of entries removed. */
@@ -201,6 +228,7 @@ function xadd(c: Client, argv: string[], s: ServerState): void {
   c.bulk(text);
   streamChanged(s, c, key, 'xadd', 1);
   if (applyTrim(st, a) > 0) streamChanged(s, c, key, 'xtrim', 0);
+  if (a.id === null || !a.seqGiven || a.approx) c.propagateAs = effectArgv(argv, a, st, a.next - 1, text);
   if (!created) signalKeyAsReady(s, c.db, key);
 }
 
@@ -357,6 +385,7 @@ register([
       }
       const removed = applyTrim(st, a);
       if (removed !== 0) streamChanged(s, c, key, 'xtrim', removed);
+      if (a.approx) c.propagateAs = effectArgv(argv, a, st, -1, null);
       c.int(removed);
     },
   },

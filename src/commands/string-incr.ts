@@ -94,6 +94,8 @@ function incrbyfloat(c: Client, argv: string[], s: ServerState): void {
   if (text.length <= 20 && parseInt64(text) !== null) db.encodings.set(key, 'embstr');
   else if (db.encodings.size !== 0) db.encodings.delete(key);
   signal(s, db, key, '$', 'incrbyfloat');
+  // the result, not the increment: float arithmetic elsewhere could round differently
+  c.propagateAs = ['SET', key, text, 'KEEPTTL'];
   c.bulk(text);
 }
 

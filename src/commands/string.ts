@@ -177,6 +177,8 @@ function setGeneric(
   if (expire !== null) {
     setExpireExact(db, key, at);
     s.notify('g', 'expire', key, db.id);
+    // replicas get the absolute time: a relative one would expire later there
+    c.propagateAs = ['SET', key, value, 'PXAT', String(at)];
   }
   if (!(flags & GET)) {
     if (intReplies) c.int(1);
@@ -259,11 +261,14 @@ function getexCommand(c: Client, argv: string[], s: ServerState): void {
   if (flags & (EXAT | PXAT) && at <= clock.now) {
     db.delete(key);
     signal(s, db, key, 'g', 'del');
+    c.propagateAs = ['DEL', key];
   } else if (expire !== null) {
     setExpireExact(db, key, at);
     signal(s, db, key, 'g', 'expire');
+    c.propagateAs = ['PEXPIREAT', key, String(at)];
   } else if (flags & PERSIST) {
     if (db.persist(key)) signal(s, db, key, 'g', 'persist');
+    c.propagateAs = ['PERSIST', key];
   }
 }
 
@@ -510,6 +515,7 @@ register([
       else {
         replyString(c, v);
         deleteWithEvent(s, c.db, key);
+        c.propagateAs = ['DEL', key];
       }
     },
   },

@@ -62,6 +62,10 @@ export function popFrom(c: Client, s: ServerState, key: string, z: ZSetValue, wh
   if (z.size === 0) dropEmpty(s, c, key);
   s.keyModified(c.db, key);
   s.dirty += n;
+  // ZMPOP, BZPOPMIN (served now or later) and BZMPOP reach replicas as the plain pop
+  const name = where === MIN ? 'ZPOPMIN' : 'ZPOPMAX';
+  s.propagate(c.db.id, count === -1 ? [name, key] : [name, key, String(count)]);
+  c.propagateAs = [];
 }
 
 function zpop(c: Client, argv: string[], s: ServerState, where: number): void {

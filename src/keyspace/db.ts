@@ -45,10 +45,12 @@ export interface DbHooks {
   /** a key was found expired and deleted (lazily or actively) */
   expired(db: Db, key: string): void;
   /** true when expired keys must only read as missing, not be deleted (replicas) */
-  readonly keepExpired: boolean;
+  keepExpired: boolean;
+  /** with keepExpired, while the leader's own commands run: expired keys are still there for them */
+  showExpired: boolean;
 }
 
-const NO_HOOKS: DbHooks = { expired() {}, keepExpired: false };
+const NO_HOOKS: DbHooks = { expired() {}, keepExpired: false, showExpired: false };
 
 export class Db {
   /** key -> slot; the slot indexes keys, values and lru */
@@ -94,7 +96,7 @@ export class Db {
     if (this.expires.size !== 0) {
       const at = this.expires.get(key);
       if (at !== undefined && at <= clock.now) {
-        if (this.hooks.keepExpired) return -1;
+        if (this.hooks.keepExpired) return this.hooks.showExpired ? slot : -1;
         this.delete(key);
         this.hooks.expired(this, key);
         return -1;
