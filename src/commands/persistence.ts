@@ -5,14 +5,17 @@
  *
  * Saving writes `temp-<pid>.rdb` in `dir` in 1 MB chunks, fsyncs it, renames it over the target and
  * fsyncs the directory, so a crash mid-save never leaves a torn dump.rdb. SAVE blocks the server, as
- * in Redis (BGSAVE, a forkless snapshot, lives elsewhere).
+ * in Redis. BGSAVE streams a forkless point-in-time snapshot (persistence/snapshot.ts) to the same
+ * temp file in slices between event-loop turns, then fsyncs and renames off the event loop; the cron
+ * runs the `save` rules and scheduled BGSAVEs; a failed save with rules set refuses writes (-MISCONF)
+ * through s.commandGate, which is installed only while something must be refused.
  *
  * Loading at start-up happens before the server listens, so no client can see a half-loaded
  * keyspace (Redis answers -LOADING meanwhile; here nobody can connect yet). Per-server persistence
  * statistics live in a WeakMap keyed by the state, so state.ts needs no fields for them.
  */
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { close, closeSync, fsync, fsyncSync, openSync, readFileSync, rename, renameSync, unlink, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ERR_NOT_INT, ERR_SYNTAX, is, parseInt64 } from '../args';
 import type { Client } from '../client';
@@ -33,6 +36,7 @@ import {
   type LoadResult,
   type SaveOptions,
 } from '../persistence/rdb';
+import { Snapshot, type SnapshotResult } from '../persistence/snapshot';
 import type { ServerState } from '../state';
 import { addKey } from './string-common';
 import { emptyData } from './server';
@@ -42,6 +46,27 @@ interface PersistStats {
   lastStatus: 'ok' | 'err';
   lastLoadLoaded: number;
   lastLoadExpired: number;
+  /** the running BGSAVE's walk (null once written, while fsync and rename finish) */
+  snapshot: Snapshot | null;
+  /** a BGSAVE runs (walk, fsync or rename) */
+  bgInProgress: boolean;
+  /** bumped when a BGSAVE is abandoned, so its late callbacks know they are stale */
+  bgGeneration: number;
+  bgStartMs: number;
+  lastBgsaveTimeSec: number;
+  /** bytes written early by the last BGSAVE (our copy-on-write: keys saved before a change) */
+  lastCowSize: number;
+  /** BGSAVE SCHEDULE (or BGSAVE inside EXEC) asked for one */
+  scheduled: boolean;
+  /** unix seconds of the last BGSAVE attempt (failed ones are retried after 5 s, as Redis) */
+  lastBgsaveTry: number;
+  /** s.dirty when the BGSAVE started: what it saved */
+  dirtyBefore: number;
+  /** the dataset is being loaded (clients get -LOADING) */
+  loading: boolean;
+  /** save rules parsed from the `save` directive, and the text they came from */
+  rules: [number, number][];
+  rulesText: string | null;
 }
 
 const stats = new WeakMap<ServerState, PersistStats>();
@@ -49,7 +74,24 @@ const stats = new WeakMap<ServerState, PersistStats>();
 function statsOf(s: ServerState): PersistStats {
   let st = stats.get(s);
   if (st === undefined) {
-    st = { saves: 0, lastStatus: 'ok', lastLoadLoaded: 0, lastLoadExpired: 0 };
+    st = {
+      saves: 0,
+      lastStatus: 'ok',
+      lastLoadLoaded: 0,
+      lastLoadExpired: 0,
+      snapshot: null,
+      bgInProgress: false,
+      bgGeneration: 0,
+      bgStartMs: 0,
+      lastBgsaveTimeSec: -1,
+      lastCowSize: 0,
+      scheduled: false,
+      lastBgsaveTry: 0,
+      dirtyBefore: 0,
+      loading: false,
+      rules: [],
+      rulesText: null,
+    };
     stats.set(s, st);
   }
   return st;
@@ -158,12 +200,14 @@ export function rdbSaveTo(s: ServerState, file: string): string | null {
   return null;
 }
 
-/** SAVE's work: save to dir/dbfilename and update the statistics. */
+/** SAVE's work: save to dir/dbfilename and update the statistics (a running BGSAVE is abandoned). */
 export function rdbSave(s: ServerState): string | null {
+  abortBgsave(s, 'a foreground save');
   const err = rdbSaveTo(s, rdbPath(s));
   const st = statsOf(s);
   if (err !== null) {
     st.lastStatus = 'err';
+    updateGate(s);
     return err;
   }
   s.log.notice('DB saved on disk');
@@ -171,7 +215,213 @@ export function rdbSave(s: ServerState): string | null {
   s.lastSave = Math.floor(Date.now() / 1000);
   st.lastStatus = 'ok';
   st.saves++;
+  updateGate(s);
   return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// BGSAVE: a forkless snapshot (persistence/snapshot.ts) streamed to the temp file
+
+/** how long one slice of a BGSAVE's walk runs before the event loop serves clients again */
+const BGSAVE_SLICE_MS = 2;
+/** a failed BGSAVE triggered by the save rules is retried after this many seconds */
+const BGSAVE_RETRY_DELAY = 5;
+
+const ERR_MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+const ERR_LOADING = 'LOADING Redis is loading the dataset in memory';
+
+/** The save rules ([seconds, changes] pairs) of the `save` directive, parsed once per change. */
+function saveRules(s: ServerState): [number, number][] {
+  const st = statsOf(s);
+  const text = s.config.get('save');
+  if (text !== st.rulesText) {
+    const parts = text.split(/\s+/).filter((x) => x !== '');
+    const rules: [number, number][] = [];
+    for (let i = 0; i + 1 < parts.length; i += 2) rules.push([Number(parts[i]), Number(parts[i + 1])]);
+    st.rules = rules;
+    st.rulesText = text;
+  }
+  return st.rules;
+}
+
+/** -MISCONF applies: a save failed, rules are set and stop-writes-on-bgsave-error is on. */
+function writesDenied(s: ServerState): boolean {
+  const st = statsOf(s);
+  return st.lastStatus === 'err' && s.config.bool('stop-writes-on-bgsave-error') && saveRules(s).length !== 0;
+}
+
+function gate(s: ServerState, isWrite: boolean, name: string, allowedWhileLoading: boolean): string | null {
+  if ((isWrite || name === 'ping') && writesDenied(s)) return ERR_MISCONF;
+  if (statsOf(s).loading && !allowedWhileLoading) return ERR_LOADING;
+  return null;
+}
+
+/** Installs the dispatch gate only while something must be refused (dispatch then pays one check). */
+export function updateGate(s: ServerState): void {
+  const st = statsOf(s);
+  const needed = st.loading || writesDenied(s);
+  s.commandGate = needed ? (isWrite, name, loading) => gate(s, isWrite, name, loading) : null;
+}
+
+/** Whether a BGSAVE is running (walk, fsync or rename). */
+export function bgsaveInProgress(s: ServerState): boolean {
+  return statsOf(s).bgInProgress;
+}
+
+/** Abandons a running BGSAVE (its temp file is removed; the statistics are not touched). */
+export function abortBgsave(s: ServerState, why: string): void {
+  const st = statsOf(s);
+  if (!st.bgInProgress) return;
+  st.bgGeneration++;
+  st.bgInProgress = false;
+  const snap = st.snapshot;
+  st.snapshot = null;
+  s.log.warning(`Background saving abandoned for ${why}`);
+  snap?.abort(why);
+}
+
+function bgsaveFailed(s: ServerState, msg: string): void {
+  const st = statsOf(s);
+  st.bgInProgress = false;
+  st.snapshot = null;
+  st.lastStatus = 'err';
+  st.lastBgsaveTimeSec = Math.round((Date.now() - st.bgStartMs) / 1000);
+  s.log.warning(`Write error saving DB on disk: ${msg}`);
+  s.log.warning('Background saving error');
+  updateGate(s);
+}
+
+function bgsaveSucceeded(s: ServerState, res: SnapshotResult): void {
+  const st = statsOf(s);
+  st.bgInProgress = false;
+  st.snapshot = null;
+  s.log.notice(`DB saved on disk (${res.keys} keys, ${res.earlyKeys} saved ahead of a change or lookup, ${res.earlyBytes} bytes)`);
+  s.dirty = Math.max(0, s.dirty - st.dirtyBefore);
+  s.lastSave = Math.floor(Date.now() / 1000);
+  st.lastStatus = 'ok';
+  st.saves++;
+  st.lastCowSize = res.earlyBytes;
+  st.lastBgsaveTimeSec = Math.round((Date.now() - st.bgStartMs) / 1000);
+  s.log.notice('Background saving terminated with success');
+  updateGate(s);
+}
+
+/**
+ * Starts a BGSAVE (Redis's rdbSaveBackground): the snapshot of this moment streams to
+ * `temp-<pid>.rdb`, which is fsynced and renamed over dir/dbfilename when complete. Returns null
+ * when started, or the error (already logged).
+ */
+export function rdbSaveBackground(s: ServerState): string | null {
+  const st = statsOf(s);
+  if (st.bgInProgress) return 'Background save already in progress';
+  const file = rdbPath(s);
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `temp-${process.pid}.rdb`);
+  st.lastBgsaveTry = Math.floor(Date.now() / 1000);
+  st.dirtyBefore = s.dirty;
+  st.bgStartMs = Date.now();
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (err) {
+    // in Redis the child opens the file: BGSAVE has started and fails afterwards
+    const msg = strerror(err);
+    s.log.warning(`Failed opening the temp RDB file ${path.basename(tmp)} (in server root dir ${dir}) for saving: ${msg}`);
+    st.bgInProgress = true;
+    const generation = ++st.bgGeneration;
+    setImmediate(() => {
+      if (generation === st.bgGeneration) bgsaveFailed(s, msg);
+    });
+    s.log.notice('Background saving started');
+    return null;
+  }
+  const generation = ++st.bgGeneration;
+  const discard = (): void => {
+    close(fd, () => unlink(tmp, () => {}));
+  };
+  const done = (err: Error | null, res: SnapshotResult): void => {
+    if (generation !== st.bgGeneration) return discard();
+    st.snapshot = null;
+    if (err !== null) {
+      discard();
+      return bgsaveFailed(s, err instanceof RdbError ? err.message : strerror(err));
+    }
+    // the walk is over; fsync, close and rename run off the event loop
+    fsync(fd, (e1) => {
+      close(fd, (e2) => {
+        if (generation !== st.bgGeneration) return unlink(tmp, () => {});
+        const e = e1 ?? e2;
+        if (e) {
+          unlink(tmp, () => {});
+          return bgsaveFailed(s, strerror(e));
+        }
+        rename(tmp, file, (e3) => {
+          if (generation !== st.bgGeneration) return; // abandoned while renaming: the file is whole
+          if (e3) {
+            unlink(tmp, () => {});
+            return bgsaveFailed(s, strerror(e3));
+          }
+          bgsaveSucceeded(s, res);
+        });
+      });
+    });
+  };
+  st.bgInProgress = true;
+  try {
+    st.snapshot = new Snapshot(
+      s.dbs,
+      {
+        ...saveOptions(s),
+        checksum: s.config.bool('rdbchecksum'),
+        usedMem: process.memoryUsage().heapUsed,
+        accessInfo: accessInfo(s),
+        sliceMs: BGSAVE_SLICE_MS,
+      },
+      (chunk) => {
+        let off = 0;
+        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+      },
+      done,
+    );
+  } catch (err) {
+    st.bgInProgress = false;
+    discard();
+    return strerror(err);
+  }
+  s.log.notice('Background saving started');
+  return null;
+}
+
+/** The cron's part (Redis's serverCron): save rules and scheduled BGSAVEs. */
+function saveCron(s: ServerState): void {
+  const st = statsOf(s);
+  if (st.bgInProgress || st.loading) return;
+  const unix = Math.floor(Date.now() / 1000);
+  const mayRetry = unix - st.lastBgsaveTry > BGSAVE_RETRY_DELAY || st.lastStatus === 'ok';
+  if (!mayRetry) return;
+  for (const [seconds, changes] of saveRules(s)) {
+    if (s.dirty >= changes && unix - s.lastSave > seconds) {
+      s.log.notice(`${changes} changes in ${seconds} seconds. Saving...`);
+      rdbSaveBackground(s);
+      return;
+    }
+  }
+  if (st.scheduled && rdbSaveBackground(s) === null) st.scheduled = false;
+}
+
+function bgsaveCommand(c: Client, argv: string[], s: ServerState): void {
+  // SCHEDULE only matters while another child (an AOF rewrite) runs in Redis: none here
+  if (argv.length > 1 && !(argv.length === 2 && is(argv[1]!, 'schedule'))) return c.error(ERR_SYNTAX);
+  const st = statsOf(s);
+  if (st.bgInProgress) return c.error('ERR Background save already in progress');
+  if (c.inExec) {
+    // Redis cannot fork inside EXEC either: it runs from the cron right after
+    st.scheduled = true;
+    return c.simple('Background saving scheduled');
+  }
+  if (rdbSaveBackground(s) !== null) return c.error('ERR');
+  c.simple('Background saving started');
 }
 
 /**
@@ -250,6 +500,18 @@ export function installPersistence(s: ServerState): void {
   s.shutdownSave = () => rdbSave(s);
   s.infoFields.set('rdb_saves', () => st.saves);
   s.infoFields.set('rdb_last_bgsave_status', () => st.lastStatus);
+  s.infoFields.set('loading', () => (st.loading ? 1 : 0));
+  s.infoFields.set('rdb_bgsave_in_progress', () => (st.bgInProgress ? 1 : 0));
+  s.infoFields.set('rdb_last_bgsave_time_sec', () => st.lastBgsaveTimeSec);
+  s.infoFields.set('rdb_current_bgsave_time_sec', () => (st.bgInProgress ? Math.round((Date.now() - st.bgStartMs) / 1000) : -1));
+  s.infoFields.set('rdb_last_cow_size', () => st.lastCowSize);
+  s.infoFields.set('current_cow_size', () => st.snapshot?.earlyBytes ?? 0);
+  s.infoFields.set('current_cow_peak', () => st.snapshot?.earlyBytes ?? 0);
+  s.infoFields.set('current_save_keys_processed', () => st.snapshot?.written ?? 0);
+  s.infoFields.set('current_save_keys_total', () => st.snapshot?.total ?? 0);
+  s.onCron.push(() => saveCron(s));
+  s.config.onChange('save', () => updateGate(s));
+  s.config.onChange('stop-writes-on-bgsave-error', () => updateGate(s));
   s.infoFields.set('rdb_last_load_keys_loaded', () => st.lastLoadLoaded);
   s.infoFields.set('rdb_last_load_keys_expired', () => st.lastLoadExpired);
 }
@@ -369,11 +631,21 @@ function restoreCommand(c: Client, argv: string[], s: ServerState): void {
 }
 
 function saveCommand(c: Client, _argv: string[], s: ServerState): void {
+  if (statsOf(s).bgInProgress) return c.error('ERR Background save already in progress');
   if (rdbSave(s) !== null) return c.error('ERR');
   c.ok();
 }
 
 register([
+  {
+    name: 'bgsave',
+    arity: -1,
+    flags: ['admin', 'noscript', 'no_async_loading'],
+    keys: [0, 0, 0],
+    categories: [],
+    docs: { summary: 'Asynchronously save the dataset to disk', since: '1.0.0', group: 'server', complexity: 'O(1)', args: '[SCHEDULE]' },
+    handler: bgsaveCommand,
+  },
   {
     name: 'save',
     arity: 1,

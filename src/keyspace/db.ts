@@ -50,6 +50,25 @@ export interface DbHooks {
   showExpired: boolean;
 }
 
+/**
+ * A running point-in-time snapshot's view of one database (persistence/snapshot.ts, a forkless
+ * BGSAVE): told before a key is looked up or changed so that it can save the key's old value first,
+ * and of the slot moves and resets that would otherwise hide keys from its walk. Null (one check on
+ * each path) when no snapshot runs.
+ */
+export interface DbSnapshotHook {
+  /** the key at slot is about to be read or changed */
+  touch(slot: number): void;
+  /** a new key took slot (it is not part of the snapshot) */
+  added(slot: number): void;
+  /** the key at slot is being deleted and the key at `last` moves into its slot */
+  deleting(slot: number, last: number): void;
+  /** the database is about to be emptied: the snapshot keeps the old contents */
+  detach(): void;
+  /** SWAPDB moved this snapshot's contents to another Db object */
+  rehome(db: Db): void;
+}
+
 const NO_HOOKS: DbHooks = { expired() {}, keepExpired: false, showExpired: false };
 
 export class Db {
@@ -76,6 +95,8 @@ export class Db {
    */
   encodings = new Map<string, string>();
   hooks: DbHooks = NO_HOOKS;
+  /** the snapshot saving this database's contents, while one runs */
+  snap: DbSnapshotHook | null = null;
   /** where the next active-expiry cycle resumes in `expires` */
   private expireCursor: Iterator<[string, number]> | null = null;
   /** where eviction's next sample of volatile keys resumes in `expires` */
@@ -93,6 +114,7 @@ export class Db {
   slot(key: string): number {
     const slot = this.map.get(key);
     if (slot === undefined) return -1;
+    if (this.snap !== null) this.snap.touch(slot);
     if (this.expires.size !== 0) {
       const at = this.expires.get(key);
       if (at !== undefined && at <= clock.now) {
@@ -121,6 +143,7 @@ export class Db {
   set(key: string, value: Value, keepTtl = false): number {
     const slot = this.map.get(key);
     if (slot !== undefined) {
+      if (this.snap !== null) this.snap.touch(slot);
       this.values[slot] = value;
       // an overwrite keeps the LFU counter, as Redis's dbSetValue does
       if (!clock.lfu) this.lru[slot] = clock.lruNow;
@@ -143,6 +166,7 @@ export class Db {
       this.sizes = sizes;
     }
     this.sizes[slot] = 0;
+    if (this.snap !== null) this.snap.added(slot);
     this.map.set(key, slot);
     this.keys.push(key);
     this.values.push(value);
@@ -158,6 +182,7 @@ export class Db {
 
   /** Replaces the value in a slot (in-place updates: INCR, APPEND, collection changes). */
   update(slot: number, value: Value): void {
+    if (this.snap !== null) this.snap.touch(slot);
     this.values[slot] = value;
   }
 
@@ -165,9 +190,10 @@ export class Db {
   delete(key: string): boolean {
     const slot = this.map.get(key);
     if (slot === undefined) return false;
+    const lastSlot = this.keys.length - 1;
+    if (this.snap !== null) this.snap.deleting(slot, lastSlot);
     this.map.delete(key);
     this.bytes -= this.sizes[slot]!;
-    const lastSlot = this.keys.length - 1;
     const last = this.keys.pop()!;
     const lastValue = this.values.pop()!;
     if (slot !== lastSlot) {
@@ -189,15 +215,26 @@ export class Db {
   }
 
   setExpire(key: string, at: number): void {
+    if (this.snap !== null) this.snapTouch(key);
     this.expires.set(key, at);
   }
 
   /** Removes the expiry; true if there was one. */
   persist(key: string): boolean {
+    if (this.snap !== null) this.snapTouch(key);
     return this.expires.delete(key);
   }
 
+  private snapTouch(key: string): void {
+    const slot = this.map.get(key);
+    if (slot !== undefined) this.snap!.touch(slot);
+  }
+
   clear(): void {
+    if (this.snap !== null) {
+      this.snap.detach();
+      this.snap = null;
+    }
     this.map = new Map();
     this.keys = [];
     this.values = [];
@@ -222,6 +259,9 @@ export class Db {
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.encodings, other.encodings] = [other.encodings, this.encodings];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
+    [this.snap, other.snap] = [other.snap, this.snap];
+    this.snap?.rehome(this);
+    other.snap?.rehome(other);
     this.expireCursor = null;
     other.expireCursor = null;
     this.volatileCursor = null;

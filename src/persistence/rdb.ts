@@ -244,50 +244,69 @@ function auxField(w: RdbWriter, key: string, value: string | number): void {
   w.string(value);
 }
 
-/**
- * Writes a whole RDB file of these databases to the writer (which may stream to a sink). Returns
- * the number of keys written.
- */
-export function writeRdb(w: RdbWriter, dbs: readonly Db[], opts: FileSaveOptions): number {
+/** The magic and the AUX fields that open a file. */
+export function writeHeader(w: RdbWriter, opts: FileSaveOptions): void {
   w.bytes(Buffer.from(`REDIS${String(RDB_VERSION).padStart(4, '0')}`, 'latin1'));
   auxField(w, 'redis-ver', REDIS_VERSION);
   auxField(w, 'redis-bits', 64);
   auxField(w, 'ctime', Math.floor(Date.now() / 1000));
   auxField(w, 'used-mem', opts.usedMem);
   auxField(w, 'aof-base', opts.aofBase === true ? 1 : 0);
+}
+
+/** SELECTDB, and RESIZEDB when the sizes are given. */
+export function writeSelectDb(w: RdbWriter, id: number, size = -1, expires = 0): void {
+  w.byte(OP.SELECTDB);
+  w.len(id);
+  if (size < 0) return;
+  w.byte(OP.RESIZEDB);
+  w.len(size);
+  w.len(expires);
+}
+
+/** One key: its expiry (-1 none), access information from its LRU/LFU stamp, type, key and value. */
+export function writeKeyRecord(w: RdbWriter, key: string, value: Value, expireAt: number, stamp: number, opts: FileSaveOptions): void {
+  if (expireAt !== -1) {
+    w.byte(OP.EXPIRETIME_MS);
+    w.i64le(expireAt);
+  }
+  if (opts.accessInfo === 'lru') {
+    w.byte(OP.IDLE);
+    w.len(Math.floor(idleMs(stamp) / 1000));
+  } else if (opts.accessInfo === 'lfu') {
+    w.byte(OP.FREQ);
+    w.byte(lfuCounter(stamp));
+  }
+  writeValue(w, value, opts, key);
+}
+
+/** EOF and the checksum trailer (8 zero bytes without rdbchecksum). */
+export function writeFooter(w: RdbWriter, opts: FileSaveOptions): void {
+  w.byte(OP.EOF);
+  if (opts.checksum) w.bytes(w.checksum());
+  else w.bytes(Buffer.alloc(8));
+}
+
+/**
+ * Writes a whole RDB file of these databases to the writer (which may stream to a sink). Returns
+ * the number of keys written.
+ */
+export function writeRdb(w: RdbWriter, dbs: readonly Db[], opts: FileSaveOptions): number {
+  writeHeader(w, opts);
   let written = 0;
   for (const db of dbs) {
     if (db.size === 0) continue;
-    w.byte(OP.SELECTDB);
-    w.len(db.id);
-    w.byte(OP.RESIZEDB);
-    w.len(db.size);
-    w.len(db.expires.size);
+    writeSelectDb(w, db.id, db.size, db.expires.size);
     const hasExpires = db.expires.size !== 0;
     for (let slot = 0; slot < db.keys.length; slot++) {
       const key = db.keys[slot]!;
-      if (hasExpires) {
-        const at = db.expires.get(key);
-        if (at !== undefined) {
-          w.byte(OP.EXPIRETIME_MS);
-          w.i64le(at);
-        }
-      }
-      if (opts.accessInfo === 'lru') {
-        w.byte(OP.IDLE);
-        w.len(Math.floor(idleMs(db.lru[slot]!) / 1000));
-      } else if (opts.accessInfo === 'lfu') {
-        w.byte(OP.FREQ);
-        w.byte(lfuCounter(db.lru[slot]!));
-      }
-      writeValue(w, db.values[slot]!, opts, key);
+      const at = hasExpires ? db.expires.get(key) : undefined;
+      writeKeyRecord(w, key, db.values[slot]!, at === undefined ? -1 : at, db.lru[slot]!, opts);
       written++;
       if (opts.progress !== undefined && (written & 0xffff) === 0) opts.progress(written);
     }
   }
-  w.byte(OP.EOF);
-  if (opts.checksum) w.bytes(w.checksum());
-  else w.bytes(Buffer.alloc(8));
+  writeFooter(w, opts);
   return written;
 }
 
