@@ -14,7 +14,7 @@ import './commands';
 import { bindWordFor, listenHosts, probeListen } from './config/bind';
 import { parseMemory, strerror, type Config } from './config/config';
 import { sampleMemory } from './commands/info';
-import { installPersistence, loadAtStartup } from './commands/persistence';
+import { installPersistence, startLoading } from './commands/persistence';
 import { Evictor, HeapWatch } from './evict';
 import { countError, execute } from './exec';
 import { installKeyspaceEvents, unsubscribeAll } from './pubsub';
@@ -451,9 +451,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   log.file = cfg.get('logfile');
   cfg.onChange('loglevel', (v) => (log.level = v as LogLevel));
   state.configFile = opts.configFile ?? '';
-  // the dataset is loaded before listening: no client ever sees a half-loaded keyspace
+  // the dataset loads in slices once listening: meanwhile clients get -LOADING (INFO: loading:1)
   installPersistence(state);
-  loadAtStartup(state);
+  const loading = startLoading(state)?.then(
+    () => null,
+    (err: Error) => err,
+  );
   const hostsFor = (bind: string): string[] => (opts.host !== undefined ? [opts.host] : listenHosts(bind));
   let server = new Server(state);
   const port = await server.listen(opts.port ?? cfg.number('port'), hostsFor(cfg.get('bind')));
@@ -570,6 +573,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     });
     return null;
   };
+  // resolves once the dataset is in memory (Redis says "Ready to accept connections" then)
+  const loadError = loading === undefined ? null : await loading;
+  if (loadError !== null) {
+    await close();
+    throw loadError;
+  }
   return {
     state,
     port,

@@ -10,8 +10,8 @@
  * runs the `save` rules and scheduled BGSAVEs; a failed save with rules set refuses writes (-MISCONF)
  * through s.commandGate, which is installed only while something must be refused.
  *
- * Loading at start-up happens before the server listens, so no client can see a half-loaded
- * keyspace (Redis answers -LOADING meanwhile; here nobody can connect yet). Per-server persistence
+ * Loading at start-up runs in slices once the server listens: clients get -LOADING meanwhile (INFO
+ * answers, with loading:1), as in Redis, and the log shows progress. Per-server persistence
  * statistics live in a WeakMap keyed by the state, so state.ts needs no fields for them.
  */
 
@@ -29,10 +29,12 @@ import {
   dumpPayload,
   loadedStamp,
   loadRdb,
+  RdbLoader,
   readPayload,
   verifyPayload,
   writeRdb,
   type LoadLimits,
+  type LoadOptions,
   type LoadResult,
   type SaveOptions,
 } from '../persistence/rdb';
@@ -424,19 +426,13 @@ function bgsaveCommand(c: Client, argv: string[], s: ServerState): void {
   c.simple('Background saving started');
 }
 
-/**
- * Loads an RDB image into the server's databases (added to what is there; the caller empties them
- * first when it must). Throws RdbError when the image is malformed.
- */
-export function rdbLoadBuffer(s: ServerState, buf: Buffer, opts: { dropExpired?: boolean; log?: boolean } = {}): LoadResult {
-  const log = opts.log === true;
-  const started = Date.now();
-  clock.refresh();
-  const res = loadRdb(buf, {
+/** How a load feeds the keyspace and the log (shared by the one-go and the sliced loads). */
+function loadOptions(s: ServerState, buf: Buffer, log: boolean, dropExpired: boolean): LoadOptions {
+  return {
     limits: loadLimits(s),
     databases: s.dbs.length,
     checksum: s.config.bool('rdbchecksum'),
-    dropExpired: opts.dropExpired ?? !s.isReplica,
+    dropExpired,
     onAux: (name, value) => {
       if (!log) return;
       if (name === 'redis-ver') s.log.notice(`Loading RDB produced by version ${value}`);
@@ -459,23 +455,100 @@ export function rdbLoadBuffer(s: ServerState, buf: Buffer, opts: { dropExpired?:
       db.account(slot, keyUsage(k.key, k.value, k.expireAt !== -1));
     },
     progress: log ? (bytes, keys) => s.log.verbose(`Loading RDB: ${keys} keys, ${((bytes / buf.length) * 100).toFixed(0)}% of the file`) : undefined,
-  });
+  };
+}
+
+function loaded(s: ServerState, res: LoadResult, log: boolean, started: number): void {
   const st = statsOf(s);
   st.lastLoadLoaded = res.keysLoaded;
   st.lastLoadExpired = res.keysExpired;
   if (log) {
-    if (res.streamsSkipped > 0) s.log.warning(`Skipped ${res.streamsSkipped} stream keys: tredis has no stream type yet`);
     if (res.functionsSkipped > 0) s.log.warning(`Skipped ${res.functionsSkipped} function libraries: tredis has no functions yet`);
     s.log.notice(`Done loading RDB, keys loaded: ${res.keysLoaded}, keys expired: ${res.keysExpired}.`);
     s.log.notice(`DB loaded from disk: ${((Date.now() - started) / 1000).toFixed(3)} seconds`);
   }
-  return res;
 }
 
 /**
- * Start-up: loads dir/dbfilename when it exists (before the server listens). Throws an Error with
- * Redis's wording when the file cannot be loaded (tredis-server then exits, as Redis).
+ * Loads an RDB image into the server's databases in one go (added to what is there; the caller
+ * empties them first when it must). Throws RdbError when the image is malformed.
  */
+export function rdbLoadBuffer(s: ServerState, buf: Buffer, opts: { dropExpired?: boolean; log?: boolean } = {}): LoadResult {
+  const log = opts.log === true;
+  const started = Date.now();
+  clock.refresh();
+  const res = loadRdb(buf, loadOptions(s, buf, log, opts.dropExpired ?? !s.isReplica));
+  loaded(s, res, log, started);
+  return res;
+}
+
+/** how long one slice of start-up loading runs before clients get their -LOADING replies */
+const LOAD_SLICE_MS = 10;
+/** start-up loading logs its progress this often */
+const LOAD_PROGRESS_MS = 2000;
+
+/**
+ * Start-up: loads dir/dbfilename when it exists, in slices between event-loop turns so the server
+ * (already listening) answers meanwhile: INFO says loading:1 and other commands get -LOADING, as
+ * Redis does while it loads. Returns null when there is no file, else a promise that settles when
+ * loading ends; it rejects with Redis's wording when the file cannot be loaded (tredis-server then
+ * exits, as Redis).
+ */
+export function startLoading(s: ServerState): Promise<void> | null {
+  const file = rdbPath(s);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return Promise.reject(new Error(`Fatal error loading the DB: ${strerror(err)}. Exiting.`));
+  }
+  const st = statsOf(s);
+  st.loading = true;
+  updateGate(s);
+  const started = Date.now();
+  let lastProgress = started;
+  const fail = (err: unknown): Error => {
+    st.loading = false;
+    updateGate(s);
+    const msg = err instanceof Error ? err.message : String(err);
+    s.log.warning(`Fatal error loading the DB: ${msg}. Exiting.`);
+    return new Error(`Fatal error loading the DB: ${msg}. Exiting.`);
+  };
+  return new Promise<void>((resolve, reject) => {
+    let loader: RdbLoader;
+    try {
+      loader = new RdbLoader(buf, loadOptions(s, buf, true, !s.isReplica));
+    } catch (err) {
+      reject(fail(err));
+      return;
+    }
+    const step = (): void => {
+      try {
+        clock.refresh();
+        if (!loader.step(performance.now() + LOAD_SLICE_MS)) {
+          const now = Date.now();
+          if (now - lastProgress >= LOAD_PROGRESS_MS) {
+            lastProgress = now;
+            s.log.notice(`Loading RDB: ${loader.result.keysLoaded} keys loaded, ${((loader.position / buf.length) * 100).toFixed(1)}% of ${buf.length} bytes`);
+          }
+          setImmediate(step);
+          return;
+        }
+      } catch (err) {
+        reject(fail(err));
+        return;
+      }
+      st.loading = false;
+      updateGate(s);
+      loaded(s, loader.result, true, started);
+      resolve();
+    };
+    step();
+  });
+}
+
+/** Start-up loading in one go, before the server listens (kept for embedders that want it). */
 export function loadAtStartup(s: ServerState): void {
   const file = rdbPath(s);
   let buf: Buffer;
@@ -510,6 +583,8 @@ export function installPersistence(s: ServerState): void {
   s.infoFields.set('current_save_keys_processed', () => st.snapshot?.written ?? 0);
   s.infoFields.set('current_save_keys_total', () => st.snapshot?.total ?? 0);
   s.onCron.push(() => saveCron(s));
+  // a server closing without a final save leaves no half-written temp file behind
+  s.onClose.push(() => abortBgsave(s, 'shutdown'));
   s.config.onChange('save', () => updateGate(s));
   s.config.onChange('stop-writes-on-bgsave-error', () => updateGate(s));
   s.infoFields.set('rdb_last_load_keys_loaded', () => st.lastLoadLoaded);

@@ -24,6 +24,7 @@ import { SetValue } from '../types/set';
 import { StreamValue } from '../types/stream';
 import { ZSetValue } from '../types/zset';
 import {
+  Crc64,
   crc64,
   listpackEntryBytes,
   RdbError,
@@ -554,99 +555,144 @@ export interface LoadResult {
   functionsSkipped: number;
 }
 
+/**
+ * Loads an RDB file image a piece at a time (start-up loading answers clients between pieces); throws
+ * RdbError with Redis's wording on malformed input.
+ */
+export class RdbLoader {
+  private readonly r: RdbReader;
+  readonly result: LoadResult;
+  private db = 0;
+  private expireAt = -1;
+  private idle = -1;
+  private freq = -1;
+  private seen = 0;
+  private readonly now = Date.now();
+  private readonly k: LoadedKey = { db: 0, key: '', value: '', expireAt: -1, idle: -1, freq: -1 };
+  /** the checksum is computed as loading goes (a big file's would otherwise block at the end) */
+  private readonly crc = new Crc64();
+  private crcPos = 0;
+  done = false;
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly opts: LoadOptions,
+  ) {
+    if (buf.length < 9 || buf.latin1Slice(0, 5) !== 'REDIS') throw new RdbError('Wrong signature trying to load DB from file');
+    const version = Number(buf.latin1Slice(5, 9));
+    if (!(version >= 1 && version <= RDB_VERSION)) throw new RdbError(`Can't handle RDB format version ${buf.latin1Slice(5, 9)}`);
+    this.r = new RdbReader(buf, 9);
+    this.result = { version, keysLoaded: 0, keysExpired: 0, streamsSkipped: 0, functionsSkipped: 0 };
+  }
+
+  /** Bytes consumed so far. */
+  get position(): number {
+    return this.r.pos;
+  }
+
+  /** Loads until the end of the file (true) or until performance.now() passes deadline (false). */
+  step(deadline = Infinity): boolean {
+    if (this.done) return true;
+    const r = this.r;
+    const opts = this.opts;
+    const res = this.result;
+    for (;;) {
+      const type = r.byte();
+      if (type === OP.EXPIRETIME_MS) {
+        this.expireAt = r.i64le();
+        continue;
+      }
+      if (type === OP.EXPIRETIME) {
+        this.expireAt = (r.u32le() | 0) * 1000; // a signed 32-bit time_t, as Redis reads it
+        continue;
+      }
+      if (type === OP.FREQ) {
+        this.freq = r.byte();
+        continue;
+      }
+      if (type === OP.IDLE) {
+        this.idle = r.len();
+        continue;
+      }
+      if (type === OP.EOF) break;
+      if (type === OP.SELECTDB) {
+        this.db = r.len();
+        if (this.db >= opts.databases) {
+          throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${opts.databases} databases. Exiting`);
+        }
+        continue;
+      }
+      if (type === OP.RESIZEDB) {
+        r.len();
+        r.len();
+        continue;
+      }
+      if (type === OP.AUX) {
+        const name = r.string();
+        const value = r.string();
+        opts.onAux?.(name, value);
+        continue;
+      }
+      if (type === OP.MODULE_AUX) {
+        skipModuleAux(r);
+        continue;
+      }
+      if (type === OP.FUNCTION2) {
+        r.stringBytes();
+        res.functionsSkipped++;
+        continue;
+      }
+      if (type === OP.FUNCTION) throw new RdbError('Pre-release function format not supported.');
+      const key = r.string();
+      const value = readValue(r, type, opts.limits);
+      if (value === null) res.streamsSkipped++;
+      else if (opts.dropExpired && this.expireAt !== -1 && this.expireAt < this.now) res.keysExpired++;
+      else {
+        const k = this.k;
+        k.db = this.db;
+        k.key = key;
+        k.value = value;
+        k.expireAt = this.expireAt;
+        k.idle = this.idle;
+        k.freq = this.freq;
+        opts.onKey(k);
+        res.keysLoaded++;
+      }
+      this.expireAt = -1;
+      this.idle = -1;
+      this.freq = -1;
+      const seen = ++this.seen;
+      if (opts.progress !== undefined && (seen & 0xffff) === 0) opts.progress(r.pos, seen);
+      if ((seen & 127) === 0 && performance.now() >= deadline) {
+        if (opts.checksum) {
+          this.crc.update(this.buf, this.crcPos, r.pos);
+          this.crcPos = r.pos;
+        }
+        return false;
+      }
+    }
+    if (res.version >= 5) {
+      const trailer = r.take(8);
+      if (opts.checksum && !trailer.equals(Buffer.alloc(8))) {
+        this.crc.update(this.buf, this.crcPos, r.pos - 8);
+        const expected = this.crc.bytes();
+        if (!expected.equals(trailer)) {
+          throw new RdbError(
+            `Wrong RDB checksum expected: (${trailer.readBigUInt64LE().toString(16)}) got: (${expected.readBigUInt64LE().toString(16)}). Aborting now.`,
+          );
+        }
+      }
+    }
+    this.done = true;
+    return true;
+  }
+}
+
 /** Loads a whole RDB file image; throws RdbError with Redis's wording on malformed input. */
 export function loadRdb(buf: Buffer, opts: LoadOptions): LoadResult {
-  if (buf.length < 9 || buf.latin1Slice(0, 5) !== 'REDIS') throw new RdbError('Wrong signature trying to load DB from file');
-  const version = Number(buf.latin1Slice(5, 9));
-  if (!(version >= 1 && version <= RDB_VERSION)) throw new RdbError(`Can't handle RDB format version ${buf.latin1Slice(5, 9)}`);
-  const r = new RdbReader(buf, 9);
-  const res: LoadResult = { version, keysLoaded: 0, keysExpired: 0, streamsSkipped: 0, functionsSkipped: 0 };
-  let db = 0;
-  let expireAt = -1;
-  let idle = -1;
-  let freq = -1;
-  const now = Date.now();
-  let seen = 0;
-  const k: LoadedKey = { db: 0, key: '', value: '', expireAt: -1, idle: -1, freq: -1 };
-  for (;;) {
-    const type = r.byte();
-    if (type === OP.EXPIRETIME_MS) {
-      expireAt = r.i64le();
-      continue;
-    }
-    if (type === OP.EXPIRETIME) {
-      expireAt = (r.u32le() | 0) * 1000; // a signed 32-bit time_t, as Redis reads it
-      continue;
-    }
-    if (type === OP.FREQ) {
-      freq = r.byte();
-      continue;
-    }
-    if (type === OP.IDLE) {
-      idle = r.len();
-      continue;
-    }
-    if (type === OP.EOF) break;
-    if (type === OP.SELECTDB) {
-      db = r.len();
-      if (db >= opts.databases) {
-        throw new RdbError(`FATAL: Data file was created with a Redis server configured to handle more than ${opts.databases} databases. Exiting`);
-      }
-      continue;
-    }
-    if (type === OP.RESIZEDB) {
-      r.len();
-      r.len();
-      continue;
-    }
-    if (type === OP.AUX) {
-      const name = r.string();
-      const value = r.string();
-      opts.onAux?.(name, value);
-      continue;
-    }
-    if (type === OP.MODULE_AUX) {
-      skipModuleAux(r);
-      continue;
-    }
-    if (type === OP.FUNCTION2) {
-      r.stringBytes();
-      res.functionsSkipped++;
-      continue;
-    }
-    if (type === OP.FUNCTION) throw new RdbError('Pre-release function format not supported.');
-    const key = r.string();
-    const value = readValue(r, type, opts.limits);
-    if (value === null) res.streamsSkipped++;
-    else if (opts.dropExpired && expireAt !== -1 && expireAt < now) res.keysExpired++;
-    else {
-      k.db = db;
-      k.key = key;
-      k.value = value;
-      k.expireAt = expireAt;
-      k.idle = idle;
-      k.freq = freq;
-      opts.onKey(k);
-      res.keysLoaded++;
-    }
-    expireAt = -1;
-    idle = -1;
-    freq = -1;
-    seen++;
-    if (opts.progress !== undefined && (seen & 0xffff) === 0) opts.progress(r.pos, seen);
-  }
-  if (version >= 5) {
-    const trailer = r.take(8);
-    if (opts.checksum && !trailer.equals(Buffer.alloc(8))) {
-      const expected = crc64(buf, 0, r.pos - 8);
-      if (!expected.equals(trailer)) {
-        throw new RdbError(
-          `Wrong RDB checksum expected: (${trailer.readBigUInt64LE().toString(16)}) got: (${expected.readBigUInt64LE().toString(16)}). Aborting now.`,
-        );
-      }
-    }
-  }
-  return res;
+  const loader = new RdbLoader(buf, opts);
+  loader.step();
+  return loader.result;
 }
 
 /** The LRU/LFU stamp a loaded key gets (Redis's objectSetLRUOrLFU with a 1000 ms LRU clock). */

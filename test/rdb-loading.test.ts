@@ -1,0 +1,85 @@
+/*
+ * Start-up loading in slices: while a big dump.rdb loads, the server already accepts connections,
+ * INFO says loading:1, other commands get Redis's -LOADING error, ioredis waits until loading ends
+ * (its ready check reads `loading`), and the log has Redis's loading lines.
+ */
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Config } from '../src/config/config';
+import { startServer } from '../src/server';
+import { freePort } from './helpers/oracle';
+import { RawSession } from './helpers/raw';
+import { startTestServer } from './helpers/server';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('loading at start-up', () => {
+  it('answers -LOADING and loading:1 while a big file loads, then serves the dataset', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tredis-load-'));
+    dirs.push(dir);
+    const N = 1_000_000;
+    const first = await startTestServer({ dir, 'enable-debug-command': 'yes', save: '' });
+    const a = await RawSession.connect(first.port);
+    expect(await a.call('DEBUG', 'POPULATE', String(N), 'key', '40')).toBe('+OK\r\n');
+    expect(await a.call('HSET', 'h', 'f', 'v')).toBe(':1\r\n');
+    expect(await a.call('SAVE')).toBe('+OK\r\n');
+    a.close();
+    await first.close();
+
+    const port = await freePort();
+    const config = new Config();
+    const logfile = path.join(dir, 'tredis.log');
+    for (const [k, v] of Object.entries({ dir, save: '', logfile, loglevel: 'notice' })) config.set(k, v);
+    const starting = startServer({ config, port, host: '127.0.0.1' });
+    let s: RawSession | null = null;
+    for (let i = 0; i < 200 && s === null; i++) {
+      try {
+        s = await RawSession.connect(port);
+      } catch {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    expect(s).not.toBeNull();
+    const early = new Redis({ port, host: '127.0.0.1' });
+    try {
+      const info = await s!.call('INFO', 'persistence');
+      expect(info).toContain('loading:1\r\n');
+      expect(await s!.call('GET', 'key:1')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
+      expect(await s!.call('PING')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
+      // ioredis holds its commands until loading is over
+      const got = early.get('key:7');
+      const srv = await starting;
+      try {
+        expect(await s!.call('INFO', 'persistence')).toContain('loading:0\r\n');
+        expect(await s!.call('DBSIZE')).toBe(`:${N + 1}\r\n`);
+        expect(await s!.call('HGET', 'h', 'f')).toBe('$1\r\nv\r\n');
+        expect(await got).toMatch(/^value:7/);
+        expect(await s!.call('INFO', 'persistence')).toContain(`rdb_last_load_keys_loaded:${N + 1}\r\n`);
+        const log = readFileSync(logfile, 'latin1');
+        expect(log).toMatch(/Loading RDB produced by version 7\.0\.15/);
+        expect(log).toMatch(/Done loading RDB, keys loaded: 1000001, keys expired: 0\./);
+        expect(log).toMatch(/DB loaded from disk: \d+\.\d+ seconds/);
+      } finally {
+        s!.close();
+        await srv.close();
+      }
+    } finally {
+      early.disconnect();
+    }
+  }, 120000);
+
+  it('a corrupt file makes start-up fail after listening, with the port released', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tredis-load-'));
+    dirs.push(dir);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path.join(dir, 'dump.rdb'), Buffer.from('REDIS0010\xfa\x09redis-ver', 'latin1'));
+    await expect(startTestServer({ dir })).rejects.toThrow(/Fatal error loading the DB: Unexpected EOF reading RDB file\. Exiting\./);
+  });
+});
