@@ -27,9 +27,14 @@ describe('loading at start-up', () => {
     const N = 1_000_000;
     const first = await startTestServer({ dir, 'enable-debug-command': 'yes', save: '' });
     const a = await RawSession.connect(first.port);
-    expect(await a.call('DEBUG', 'POPULATE', String(N), 'key', '40')).toBe('+OK\r\n');
-    expect(await a.call('HSET', 'h', 'f', 'v')).toBe(':1\r\n');
-    expect(await a.call('SAVE')).toBe('+OK\r\n');
+    // slow calls on a busy machine: wait longer than RawSession.call's default
+    const slow = async (...args: string[]): Promise<string> => {
+      a.write(`*${args.length}\r\n${args.map((x) => `$${x.length}\r\n${x}\r\n`).join('')}`);
+      return a.readReply(60000);
+    };
+    expect(await slow('DEBUG', 'POPULATE', String(N), 'key', '40')).toBe('+OK\r\n');
+    expect(await slow('HSET', 'h', 'f', 'v')).toBe(':1\r\n');
+    expect(await slow('SAVE')).toBe('+OK\r\n');
     a.close();
     await first.close();
 
@@ -39,7 +44,7 @@ describe('loading at start-up', () => {
     for (const [k, v] of Object.entries({ dir, save: '', logfile, loglevel: 'notice' })) config.set(k, v);
     const starting = startServer({ config, port, host: '127.0.0.1' });
     let s: RawSession | null = null;
-    for (let i = 0; i < 200 && s === null; i++) {
+    for (let i = 0; i < 2000 && s === null; i++) {
       try {
         s = await RawSession.connect(port);
       } catch {
