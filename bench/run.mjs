@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fmt, machine, median, pinned, root, rss, startServer } from './lib.mjs';
 import { pubsubAndMulti } from './pubsub.mjs';
 import { zsetScale } from './scale.mjs';
+import { bgsaveBench } from './bgsave.mjs';
 
 const env = process.env;
 const PAIRS = Number(env.BENCH_PAIRS ?? 5);
@@ -176,6 +177,8 @@ async function main() {
     lines.push(...(await zsetScale(fmt)));
     lines.push('');
     lines.push(...(await pubsubAndMulti(fmt)));
+    lines.push('');
+    lines.push(...(await bgsaveBench()));
     lines.push('');
   }
   const report = lines.join('\n');
