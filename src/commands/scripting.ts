@@ -10,6 +10,7 @@ import { register, type CommandDef } from '../command';
 import { engineOf, existingEngine, sha1hex, type CachedScript, type RunContext, type ScriptEngine, type ScriptFlags } from '../scripting/engine';
 import { whenLuaReady } from '../scripting/lua';
 import { installBusy } from '../scripting/busy';
+import { splitInlineArgs } from '../protocol/parser';
 import type { ServerState } from '../state';
 
 const FLAG_NAMES: Record<string, keyof ScriptFlags> = {
@@ -31,20 +32,28 @@ export function emptyFlags(): ScriptFlags {
 export function parseShebang(body: string): { flags: ScriptFlags | null; source: string } | string {
   if (!body.startsWith('#!')) return { flags: null, source: body };
   const nl = body.indexOf('\n');
-  const line = nl === -1 ? body : body.slice(0, nl);
-  const parts = line.split(' ').filter((p) => p !== '');
-  if (parts[0] !== '#!lua') return `ERR Unexpected engine in script shebang: ${parts[0] ?? line}`;
+  if (nl === -1) return 'ERR Invalid script shebang';
+  const parts = splitArgs(body.slice(0, nl));
+  if (parts === null) return 'ERR Invalid engine in script shebang';
+  if (parts[0] !== '#!lua') return `ERR Unexpected engine in script shebang: ${parts[0] ?? ''}`;
   const flags = emptyFlags();
   for (const opt of parts.slice(1)) {
     if (!opt.startsWith('flags=')) return `ERR Unknown lua shebang option: ${opt}`;
-    for (const f of opt.slice(6).split(',')) {
-      if (f === '') continue;
+    const list = opt.slice(6);
+    if (list === '') continue;
+    for (const f of list.split(',')) {
       const k = FLAG_NAMES[f];
       if (k === undefined) return `ERR Unexpected flag in script shebang: ${f}`;
       flags[k] = true;
     }
   }
-  return { flags, source: nl === -1 ? '' : body.slice(nl) };
+  return { flags, source: body.slice(nl) };
+}
+
+/** The shebang line split as Redis's sdssplitargs (quotes allowed), null when unbalanced. */
+function splitArgs(line: string): string[] | null {
+  const b = Buffer.from(line, 'latin1');
+  return splitInlineArgs(b, 0, b.length);
 }
 
 /** Compiles body into the cache (or finds it there); returns the entry or an error text. */

@@ -190,9 +190,9 @@ function tableReply(e: ScriptEngine, c: Client, scriptResp: number, depth: numbe
   // {err=...}
   let ft = m._lua_getfield(L, -1, e.str.name('err'));
   if (ft === T_STRING) {
-    let msg = e.str.get(L, -1)!.replace(/[\r\n]/g, ' ');
+    // a leading '-' stays (Redis replies '--x' for {err='-x'})
+    const msg = e.str.get(L, -1)!.replace(/[\r\n]/g, ' ');
     m._lua_settop(L, -2);
-    if (msg.startsWith('-')) msg = msg.slice(1);
     c.error(msg);
     return;
   }

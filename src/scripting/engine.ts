@@ -79,6 +79,8 @@ export class ScriptEngine {
   /** bytes of cached script bodies (used_memory_scripts_eval) */
   scriptsMemory = 0;
   run: RunContext | null = null;
+  /** a lua_Debug buffer for where() */
+  private debugAr = 0;
   /** registry refs: the eval environment, the error handler, the real globals, library_env */
   private readonly envRef: number;
   readonly handlerRef: number;
@@ -276,16 +278,15 @@ export class ScriptEngine {
     m._lua_settop(L, -2);
     let text = source !== null && line !== null ? `${msg} script: ${ctx.name}, on ${source}:${line}.` : msg;
     text = text.replace(/[\r\n]/g, ' ');
-    if (text.startsWith('-')) text = text.slice(1);
     if (ignoreStats) c.raw('-' + text + '\r\n');
     else c.error(text);
   }
 
-  /** The string field k of the table at idx, or null. */
+  /** The string (or number, as text) field k of the table at idx, or null. */
   field(idx: number, k: string): string | null {
     const m = this.m;
     const t = m._lua_getfield(this.L, idx, this.str.name(k));
-    const v = t === T_STRING ? this.str.get(this.L, -1) : null;
+    const v = t === T_STRING || t === T_NUMBER ? this.str.get(this.L, -1) : null;
     m._lua_settop(this.L, -2);
     return v;
   }
@@ -313,10 +314,35 @@ export class ScriptEngine {
     return m._lua_error(L);
   }
 
-  /** Raises a plain string error (the handler prefixes 'ERR '), as luaL_error does. */
+  /** Raises a plain string error (the handler prefixes 'ERR '), as Redis's redis.* functions do. */
   raiseString(L: number, msg: string): number {
     this.str.push(L, msg);
     return this.m._lua_error(L);
+  }
+
+  /**
+   * Raises a string error as luaL_error does in the C libraries (cjson, cmsgpack, struct): prefixed
+   * with the position of the Lua code that called the function ('user_script:1: ').
+   */
+  raiseWhere(L: number, msg: string): number {
+    this.str.push(L, this.where(L) + msg);
+    return this.m._lua_error(L);
+  }
+
+  /** luaL_where(L, 1): 'chunk:line: ' of the caller when it is Lua code, else ''. */
+  where(L: number): string {
+    const m = this.m as LuaApi & { _lua_getstack(L: number, level: number, ar: number): number; _lua_getinfo(L: number, what: number, ar: number): number };
+    if (this.debugAr === 0) this.debugAr = m._malloc(256);
+    const ar = this.debugAr;
+    if (m._lua_getstack(L, 1, ar) === 0) return '';
+    m._lua_getinfo(L, this.str.name('Sl'), ar);
+    // lua_Debug on wasm32: currentline at byte 24, short_src (char[60]) at byte 44
+    const h = m.HEAPU8;
+    const line = new Int32Array(h.buffer, h.byteOffset + ar + 24, 1)[0]!;
+    if (line <= 0) return '';
+    let src = '';
+    for (let i = ar + 44; i < ar + 104 && h[i] !== 0; i++) src += String.fromCharCode(h[i]!);
+    return `${src}:${line}: `;
   }
 
   /** Pushes {err=msg} (a pcall's error result). */

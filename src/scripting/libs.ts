@@ -163,12 +163,20 @@ function encodeJson(v: LuaVal, depth: number): string {
       if (typeof k === 'string') key = k;
       else if (k instanceof LuaInt) key = k.v.toString();
       else if (typeof k === 'number') key = fmt14(k);
-      else throw new JsonError('Cannot serialise table: table key must be a number or string');
+      else throw new JsonError(`Cannot serialise ${luaTypeName(k)}: table key must be a number or string`);
       parts.push(jsonString(key) + ':' + encodeJson(val, depth + 1));
     }
     return '{' + parts.join(',') + '}';
   }
+  if (v.type === 'deep') throw new JsonError('Cannot serialise, excessive nesting (1001)');
   throw new JsonError(`Cannot serialise ${v.type}: type not supported`);
+}
+
+function luaTypeName(v: LuaVal): string {
+  if (typeof v === 'boolean') return 'boolean';
+  if (v instanceof LuaTable) return 'table';
+  if (v instanceof LuaOther) return v.type;
+  return 'nil';
 }
 
 /** A JSON parser over bytes (latin1): strings keep their bytes; \u escapes become UTF-8. */
@@ -177,7 +185,20 @@ class JsonParser {
   constructor(readonly s: string) {}
 
   fail(what: string): never {
-    throw new JsonError(`Expected ${what} but found invalid token at character ${this.pos + 1}`);
+    throw new JsonError(`Expected ${what} but found ${this.tokenName()} at character ${this.pos + 1}`);
+  }
+
+  /** The name lua-cjson gives the token at pos. */
+  private tokenName(): string {
+    const s = this.s;
+    const c = s[this.pos];
+    if (c === undefined) return 'T_END';
+    const simple: Record<string, string> = { '{': 'T_OBJ_BEGIN', '}': 'T_OBJ_END', '[': 'T_ARR_BEGIN', ']': 'T_ARR_END', ',': 'T_COMMA', ':': 'T_COLON', '"': 'T_STRING' };
+    if (simple[c] !== undefined) return simple[c]!;
+    if (s.startsWith('true', this.pos) || s.startsWith('false', this.pos)) return 'T_BOOLEAN';
+    if (s.startsWith('null', this.pos)) return 'T_NULL';
+    if (c === '-' || (c >= '0' && c <= '9')) return 'T_NUMBER';
+    return 'invalid token';
   }
 
   ws(): void {
@@ -513,7 +534,7 @@ function intBytes(v: bigint, size: number, little: boolean): number[] {
 
 export function installLibs(e: ScriptEngine): Record<string, JsFn> {
   const m = e.m;
-  const argError = (L: number, msg: string): number => e.raiseString(L, msg);
+  const argError = (L: number, msg: string): number => e.raiseWhere(L, msg);
   return {
     cjson_encode: (L) => {
       if (m._lua_gettop(L) !== 1) return argError(L, 'bad argument #1 to \'encode\' (expected 1 argument)');
@@ -546,7 +567,7 @@ export function installLibs(e: ScriptEngine): Record<string, JsFn> {
     },
     msgpack_pack: (L) => {
       const n = m._lua_gettop(L);
-      if (n === 0) return argError(L, 'MessagePack pack needs input.');
+      if (n === 0) return argError(L, "bad argument #0 to 'pack' (MessagePack pack needs input.)");
       const out: number[] = [];
       for (let i = 1; i <= n; i++) packValue(read(e, L, i, 0), out, 0);
       e.str.pushBytes(L, Uint8Array.from(out));
@@ -559,7 +580,7 @@ export function installLibs(e: ScriptEngine): Record<string, JsFn> {
       const fmt = e.str.get(L, 1);
       if (fmt === null) return argError(L, "bad argument #1 to 'pack' (string expected)");
       const items = structItems(fmt);
-      if (typeof items === 'string') return argError(L, items);
+      if (typeof items === 'string') return argError(L, items.startsWith('invalid format') ? `bad argument #1 to 'pack' (${items})` : items);
       const out: number[] = [];
       let arg = 2;
       for (const it of items) {
@@ -601,7 +622,7 @@ export function installLibs(e: ScriptEngine): Record<string, JsFn> {
       if (data === null) return argError(L, "bad argument #2 to 'unpack' (string expected)");
       let pos = m._lua_type(L, 3) === T_NUMBER ? Number(m._lua_tointegerx(L, 3, 0)) - 1 : 0;
       const items = structItems(fmt);
-      if (typeof items === 'string') return argError(L, items);
+      if (typeof items === 'string') return argError(L, items.startsWith('invalid format') ? `bad argument #1 to 'unpack' (${items})` : items);
       const buf = Buffer.from(data, 'latin1');
       let n = 0;
       let lastLen = -1;
@@ -651,10 +672,11 @@ export function installLibs(e: ScriptEngine): Record<string, JsFn> {
       const fmt = e.str.get(L, 1);
       if (fmt === null) return argError(L, "bad argument #1 to 'size' (string expected)");
       const items = structItems(fmt);
-      if (typeof items === 'string') return argError(L, items);
+      if (typeof items === 'string') return argError(L, items.startsWith('invalid format') ? `bad argument #1 to 'size' (${items})` : items);
       let size = 0;
       for (const it of items) {
-        if (it.code === 's' || (it.code === 'c' && it.size === 0)) return argError(L, "options 'c0' - 's' have undefined sizes");
+        if (it.code === 's') return argError(L, "bad argument #1 to 'size' (option 's' has no fixed size)");
+        if (it.code === 'c' && it.size === 0) return argError(L, "options 'c0' - 's' have undefined sizes");
         size += it.size;
       }
       m._lua_pushinteger(L, BigInt(size));
@@ -666,7 +688,7 @@ export function installLibs(e: ScriptEngine): Record<string, JsFn> {
 function unpack(e: ScriptEngine, L: number, mode: 'all' | 'one' | 'limit'): number {
   const m = e.m;
   const data = e.str.get(L, 1);
-  if (data === null) return e.raiseString(L, "bad argument #1 to 'unpack' (string expected)");
+  if (data === null) return e.raiseWhere(L, "bad argument #1 to 'unpack' (string expected)");
   let limit = 0;
   let offset = 0;
   if (mode === 'one') offset = m._lua_type(L, 2) === T_NUMBER ? Number(m._lua_tointegerx(L, 2, 0)) : 0;
@@ -675,14 +697,14 @@ function unpack(e: ScriptEngine, L: number, mode: 'all' | 'one' | 'limit'): numb
     offset = m._lua_type(L, 3) === T_NUMBER ? Number(m._lua_tointegerx(L, 3, 0)) : 0;
   }
   if (mode === 'one') limit = 1;
-  if (offset < 0 || limit < 0) return e.raiseString(L, `Invalid request to unpack with offset of ${offset} and limit of ${limit}.`);
+  if (offset < 0 || limit < 0) return e.raiseWhere(L, `Invalid request to unpack with offset of ${offset} and limit of ${limit}.`);
   const u = new Unpacker(Buffer.from(data, 'latin1'));
   u.pos = offset;
   const values: LuaVal[] = [];
   try {
     while (u.pos < u.b.length && (limit === 0 || values.length < limit)) values.push(u.value());
   } catch (err) {
-    if (err instanceof MsgpackError) return e.raiseString(L, err.message);
+    if (err instanceof MsgpackError) return e.raiseWhere(L, err.message);
     throw err;
   }
   m._lua_checkstack(L, values.length + 2);

@@ -21,18 +21,33 @@ local dgetinfo = debug.getinfo
 local rawload, setmt, getmt, rawget, rawset, type, error, tostring, pairs, next =
   load, setmetatable, getmetatable, rawget, rawset, type, error, tostring, pairs, next
 local floor, tointeger, fmod = math.floor, math.tointeger, math.fmod
+local rawset_, gsub = rawset, string.gsub
 
 local function readonly_error() error('Attempt to modify a readonly table', 2) end
 
+-- the read-only proxies: rawset/setmetatable on them fail as on Redis's readonly tables
+local protected = setmt({}, { __mode = 'k' })
+local rawsetmt = setmt
+G.rawset = function(t, k, v)
+  if protected[t] then error('Attempt to modify a readonly table', 0) end
+  return rawset_(t, k, v)
+end
+G.setmetatable = function(t, mt)
+  if protected[t] then error('Attempt to modify a readonly table', 0) end
+  return rawsetmt(t, mt)
+end
+
 -- a read-only view of t: reads go through, writes fail, pairs lists t
 local function protect(t)
-  return setmt({}, {
+  local p = setmt({}, {
     __index = t,
     __newindex = readonly_error,
     __pairs = function() return next, t, nil end,
     __len = function() return #t end,
     __metatable = false,
   })
+  protected[p] = true
+  return p
 end
 
 -- Lua 5.1 names
@@ -73,46 +88,98 @@ os, io, package, require, dofile, loadfile, print, debug, utf8, warn, rawlen = n
 
 -- Lua 5.1 prints integral floats without '.0' (tostring(10/2) is '5'); concatenation still shows
 -- 5.4's spelling, which no library function can change
-local rawtostring, mtype, sformat = tostring, math.type, string.format
-tostring = function(v)
-  if mtype(v) == 'float' and v == v and v ~= math.huge and v ~= -math.huge then return sformat('%.14g', v) end
+local rawtostring, mtype, sformat, tointeger_, huge = tostring, math.type, string.format, math.tointeger, math.huge
+local function tostring51(v)
+  if mtype(v) == 'float' and v == v and v ~= huge and v ~= -huge then return sformat('%.14g', v) end
   return rawtostring(v)
 end
+G.tostring = tostring51
+tostring = tostring51
+_VERSION = 'Lua 5.1'
 
--- bit: LuaBitOp semantics (numbers normalised to signed 32-bit, results signed 32-bit)
-local function tobit(x)
+-- error(): 5.1 adds the position to number messages too (5.4 only to strings); the wrapper is one
+-- more frame, so a level > 0 is shifted by one (no tail call, which would drop the frame)
+local rawerror = error
+G.error = function(m, l)
+  if mtype(m) ~= nil then m = tostring51(m) end
+  l = l or 1
+  if l > 0 then l = l + 1 end
+  rawerror(m, l)
+end
+
+-- string.format: 5.1 truncates floats given to integer conversions where 5.4 refuses them
+local rawformat = string.format
+string.format = function(fmt, ...)
+  local n = select('#', ...)
+  if type(fmt) ~= 'string' or n == 0 then return rawformat(fmt, ...) end
+  local args = { ... }
+  local i = 0
+  for flags, conv in fmt:gmatch('%%([-+ #0]*%d*%.?%d*)([%a%%])') do
+    if conv ~= '%' then
+      i = i + 1
+      local a = args[i]
+      if mtype(a) == 'float' and (conv == 'd' or conv == 'i' or conv == 'c' or conv == 'o' or conv == 'u' or conv == 'x' or conv == 'X')
+        and a == a and a ~= huge and a ~= -huge then
+        local t = a >= 0 and floor(a) or -floor(-a)
+        args[i] = tointeger_(t) or t
+      end
+    end
+  end
+  return rawformat(fmt, table.unpack(args, 1, n))
+end
+
+-- bit: LuaBitOp semantics (numbers normalised to signed 32-bit, results signed 32-bit); argument
+-- errors name the bit function as luaL_checknumber does
+local function tobit(x, i, fname)
   local n = tointeger(x)
   if n == nil then
-    x = tonumber(x)
-    if x == nil then error('bad argument #1 (number expected)', 3) end
-    n = floor(x + 0.5)
-    if n ~= n or n == math.huge or n == -math.huge then n = 0 end
-    n = tointeger(fmod(n, 4294967296)) or 0
+    local d = tonumber(x)
+    if type(x) ~= 'number' and type(x) ~= 'string' or d == nil then
+      local got = x == nil and 'no value' or type(x)
+      local l = 2
+      while true do
+        local info = dgetinfo(l, 'S')
+        if info == nil or (info.what ~= 'C' and info.source ~= '=prelude') then break end
+        l = l + 1
+      end
+      error("bad argument #" .. i .. " to '" .. fname .. "' (number expected, got " .. got .. ")", l)
+    end
+    -- LuaBitOp adds 2^52+2^51: rounds half to even, then keeps the low 32 bits
+    d = (d + 6755399441055744.0) - 6755399441055744.0
+    if d ~= d or d == math.huge or d == -math.huge then d = 0 end
+    n = tointeger(fmod(d, 4294967296)) or 0
   end
   n = n & 0xffffffff
   if n >= 0x80000000 then n = n - 0x100000000 end
   return n
 end
-local function u32(x) return tobit(x) & 0xffffffff end
+local function u32(x, i, f) return tobit(x, i, f) & 0xffffffff end
 local function s32(n) n = n & 0xffffffff if n >= 0x80000000 then n = n - 0x100000000 end return n end
+local function fold(fname, op)
+  return function(x, ...)
+    local r = u32(x, 1, fname)
+    for i = 1, select('#', ...) do r = op(r, u32((select(i, ...)), i + 1, fname)) end
+    return s32(r)
+  end
+end
 bit = {
-  tobit = function(x) return tobit(x) end,
-  bnot = function(x) return s32(~u32(x)) end,
-  band = function(x, ...) local r = u32(x) for i = 1, select('#', ...) do r = r & u32((select(i, ...))) end return s32(r) end,
-  bor = function(x, ...) local r = u32(x) for i = 1, select('#', ...) do r = r | u32((select(i, ...))) end return s32(r) end,
-  bxor = function(x, ...) local r = u32(x) for i = 1, select('#', ...) do r = r ~ u32((select(i, ...))) end return s32(r) end,
-  lshift = function(x, n) return s32(u32(x) << (u32(n) & 31)) end,
-  rshift = function(x, n) return s32(u32(x) >> (u32(n) & 31)) end,
-  arshift = function(x, n) return s32(tobit(x) >> (u32(n) & 31)) end,
-  rol = function(x, n) local v, s = u32(x), u32(n) & 31 return s32((v << s) | (v >> (32 - s))) end,
-  ror = function(x, n) local v, s = u32(x), u32(n) & 31 return s32((v >> s) | (v << (32 - s))) end,
-  bswap = function(x) local v = u32(x) return s32(((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >> 8) & 0xff00) | (v >> 24)) end,
+  tobit = function(x) return tobit(x, 1, 'tobit') end,
+  bnot = function(x) return s32(~u32(x, 1, 'bnot')) end,
+  band = fold('band', function(a, b) return a & b end),
+  bor = fold('bor', function(a, b) return a | b end),
+  bxor = fold('bxor', function(a, b) return a ~ b end),
+  lshift = function(x, n) return s32(u32(x, 1, 'lshift') << (u32(n, 2, 'lshift') & 31)) end,
+  rshift = function(x, n) return s32(u32(x, 1, 'rshift') >> (u32(n, 2, 'rshift') & 31)) end,
+  arshift = function(x, n) return s32(tobit(x, 1, 'arshift') >> (u32(n, 2, 'arshift') & 31)) end,
+  rol = function(x, n) local v, s = u32(x, 1, 'rol'), u32(n, 2, 'rol') & 31 return s32((v << s) | (v >> (32 - s))) end,
+  ror = function(x, n) local v, s = u32(x, 1, 'ror'), u32(n, 2, 'ror') & 31 return s32((v >> s) | (v << (32 - s))) end,
+  bswap = function(x) local v = u32(x, 1, 'bswap') return s32(((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >> 8) & 0xff00) | (v >> 24)) end,
   tohex = function(x, n)
-    n = n == nil and 8 or tobit(n)
+    n = n == nil and 8 or tobit(n, 2, 'tohex')
     local up = false
     if n < 0 then n = -n; up = true end
     if n > 8 then n = 8 end
-    local v = u32(x)
+    local v = u32(x, 1, 'tohex')
     if n < 8 then v = v & ((1 << (4 * n)) - 1) end
     local s = string.format(up and '%0' .. n .. 'X' or '%0' .. n .. 'x', v)
     return s
@@ -166,6 +233,21 @@ for k, v in pairs(consts) do load_api[k] = v end
 for _, name in ipairs({ 'string', 'table', 'math', 'coroutine', 'bit', 'cjson', 'cmsgpack', 'struct' }) do
   G[name] = protect(G[name])
 end
+-- ('x'):upper() and getmetatable('').__index see the same (protected) string table
+getmt('').__index = G.string
+
+-- pcall/xpcall hand the script 5.1-style runtime error messages too
+local function lua51(msg)
+  if type(msg) ~= 'string' then return msg end
+  return (gsub(msg, "attempt to ([%w ]-) a (%w+) value %((%w+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)"))
+end
+local rawpcall, rawxpcall = pcall, xpcall
+local function fixp(ok, ...)
+  if ok then return ok, ... end
+  return ok, lua51((...))
+end
+G.pcall = function(f, ...) return fixp(rawpcall(f, ...)) end
+G.xpcall = function(f, h, ...) return rawxpcall(f, function(e) return h(lua51(e)) end, ...) end
 
 setmt(G, {
   __index = function(_, k) error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end,
@@ -174,19 +256,28 @@ setmt(G, {
 ENV = protect(G)
 rawset(G, '_G', ENV)
 
--- function libraries: their own globals, reading through to G; 'redis' is the load-time API while
--- the library's code runs, the full API when its functions are called
+-- function libraries: while a library's code runs it sees only 'redis' with the load-time API;
+-- its functions, when called, see the globals (but not KEYS/ARGV) and the full API
+local function missing(_, k) error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+local load_view = setmt({}, { __index = function(t, k)
+  local v = rawget(load_api, k)
+  if v == nil then return missing(t, k) end
+  return v
+end, __newindex = readonly_error, __metatable = false })
+protected[load_view] = true
 local function library_env()
-  local lib_api = { value = load_api }
-  local L = setmt({}, {
-    __index = function(_, k)
-      if k == 'redis' then return lib_api.value end
+  local loading = true
+  local env = setmt({}, {
+    __index = function(t, k)
+      if k == 'redis' then return loading and load_view or redis end
+      if loading or k == 'KEYS' or k == 'ARGV' then return missing(t, k) end
       return G[k]
     end,
     __newindex = readonly_error,
     __metatable = false,
   })
-  return L, function() lib_api.value = redis end
+  protected[env] = true
+  return env, function() loading = false end
 end
 
 -- Redis's error handler: every error becomes {err=..., source=..., line=...}
@@ -197,7 +288,10 @@ local function handler(err)
     i = dgetinfo(level, 'Sl')
     level = level + 1
   until i == nil or (i.what ~= 'C' and i.source ~= '=prelude')
-  if type(err) ~= 'table' then err = { err = 'ERR ' .. tostring(err) } end
+  if type(err) ~= 'table' then
+    -- Lua 5.4 names the culprit after the type ("a nil value (local 'a')"), 5.1 before it
+    err = { err = 'ERR ' .. lua51(tostring(err)) }
+  end
   if i and err.source == nil then
     err.source = i.source
     err.line = i.currentline
