@@ -119,8 +119,13 @@ const LZF_HSIZE = 1 << LZF_HLOG;
 const LZF_MAX_LIT = 1 << 5;
 const LZF_MAX_OFF = 1 << 13;
 const LZF_MAX_REF = (1 << 8) + (1 << 3);
-/** positions + 1 of the last occurrence of each 3-byte hash (0 = none); reused between calls */
+/**
+ * base + position + 1 of the last occurrence of each 3-byte hash; reused between calls. Entries
+ * not above the current call's base are from earlier calls and read as empty, so the 256 KB table
+ * is not cleared for every string (clearing it cost more than compressing a short value).
+ */
 const lzfTable = new Int32Array(LZF_HSIZE);
+let lzfBase = 0;
 
 function lzfIdx(h: number): number {
   return ((h >>> (3 * 8 - LZF_HLOG)) - Math.imul(h, 5)) & (LZF_HSIZE - 1);
@@ -131,12 +136,18 @@ function lzfIdx(h: number): number {
  * not fit (liblzf's lzf_compress returning 0). Same decisions as liblzf 3.6 in its "very fast"
  * configuration, so the output matches Redis's.
  */
-export function lzfCompress(inp: Uint8Array, outLen: number): Buffer | null {
+export function lzfCompress(inp: Uint8Array, outLen: number, scratch: Buffer | null = null): Buffer | null {
   const inLen = inp.length;
   if (inLen === 0 || outLen <= 0) return null;
-  const out = Buffer.allocUnsafe(outLen);
+  // the caller's scratch (when big enough) spares an allocation per string: the result is a view of it
+  const out = scratch !== null && scratch.length >= outLen ? scratch : Buffer.allocUnsafe(outLen);
   const htab = lzfTable;
-  htab.fill(0);
+  if (lzfBase > 0x7fffffff - inLen - 2) {
+    htab.fill(0);
+    lzfBase = 0;
+  }
+  const base = lzfBase;
+  lzfBase += inLen + 1;
   const inEnd = inLen;
   let ip = 0;
   let op = 0;
@@ -146,8 +157,8 @@ export function lzfCompress(inp: Uint8Array, outLen: number): Buffer | null {
   while (ip < inEnd - 2) {
     hval = ((hval << 8) | inp[ip + 2]!) >>> 0;
     const slot = lzfIdx(hval);
-    const ref = htab[slot]! - 1; // -1 when empty
-    htab[slot] = ip + 1;
+    const ref = htab[slot]! - base - 1; // negative when empty
+    htab[slot] = base + ip + 1;
     let off: number;
     if (
       ref > 0 &&
@@ -195,10 +206,10 @@ export function lzfCompress(inp: Uint8Array, outLen: number): Buffer | null {
       ip -= 2;
       hval = ((inp[ip]! << 8) | inp[ip + 1]!) >>> 0;
       hval = ((hval << 8) | inp[ip + 2]!) >>> 0;
-      htab[lzfIdx(hval)] = ip + 1;
+      htab[lzfIdx(hval)] = base + ip + 1;
       ip++;
       hval = ((hval << 8) | inp[ip + 2]!) >>> 0;
-      htab[lzfIdx(hval)] = ip + 1;
+      htab[lzfIdx(hval)] = base + ip + 1;
       ip++;
     } else {
       if (op >= outLen) return null;
@@ -478,10 +489,12 @@ export class RdbWriter {
       if (this.intEncoded(Number(s))) return;
     }
     if (this.opts.compression && n > 20) {
-      const bytes = Buffer.from(s, 'latin1');
-      if (this.lzf(bytes)) return;
+      const bytes = this.scratchFor(n, 0);
+      bytes.write(s, 0, n, 'latin1');
+      const view = bytes.subarray(0, n);
+      if (this.lzf(view)) return;
       this.len(n);
-      this.bytes(bytes);
+      this.bytes(view);
       return;
     }
     this.rawText(s);
@@ -494,10 +507,18 @@ export class RdbWriter {
     this.bytes(b);
   }
 
+  /** scratch buffers reused for LZF input (0) and output (1), so compressing allocates nothing */
+  private readonly scratch: [Buffer, Buffer] = [Buffer.allocUnsafe(4096), Buffer.allocUnsafe(4096)];
+
+  private scratchFor(n: number, which: 0 | 1): Buffer {
+    if (this.scratch[which].length < n) this.scratch[which] = Buffer.allocUnsafe(Math.max(n, this.scratch[which].length * 2));
+    return this.scratch[which];
+  }
+
   /** Writes b LZF-compressed if that saves at least 4 bytes; false when not written. */
   private lzf(b: Uint8Array): boolean {
     if (b.length <= 4) return false;
-    const c = lzfCompress(b, b.length - 4);
+    const c = lzfCompress(b, b.length - 4, b.length <= 1 << 20 ? this.scratchFor(b.length, 1) : null);
     if (c === null) return false;
     this.byte(0xc3);
     this.len(c.length);
