@@ -39,4 +39,5 @@ import './stream-group';
 import './stream-read';
 import './stream-info';
 import './scripting';
+import './functions';
 import './replication';

@@ -61,6 +61,8 @@ export interface RunContext {
   repl: number;
   /** FCALL: SCRIPT KILL does not stop functions (FUNCTION KILL does) */
   isFunction?: boolean;
+  /** FCALL's arguments (FUNCTION STATS) */
+  argv?: string[];
 }
 
 export function sha1hex(s: string): string {

@@ -227,8 +227,11 @@ for k, v in pairs(consts) do api[k] = v end
 redis = protect(api)
 
 -- the API a function library sees while it loads
-local load_api = { register_function = J.register_function, log = J.log, setresp = J.setresp }
-for k, v in pairs(consts) do load_api[k] = v end
+local load_api = {
+  register_function = J.register_function, log = J.log,
+  LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+  REDIS_VERSION = J.version, REDIS_VERSION_NUM = J.version_num,
+}
 
 for _, name in ipairs({ 'string', 'table', 'math', 'coroutine', 'bit', 'cjson', 'cmsgpack', 'struct' }) do
   G[name] = protect(G[name])
@@ -258,10 +261,9 @@ rawset(G, '_G', ENV)
 
 -- function libraries: while a library's code runs it sees only 'redis' with the load-time API;
 -- its functions, when called, see the globals (but not KEYS/ARGV) and the full API
-local function missing(_, k) error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
 local load_view = setmt({}, { __index = function(t, k)
   local v = rawget(load_api, k)
-  if v == nil then return missing(t, k) end
+  if v == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
   return v
 end, __newindex = readonly_error, __metatable = false })
 protected[load_view] = true
@@ -270,8 +272,10 @@ local function library_env()
   local env = setmt({}, {
     __index = function(t, k)
       if k == 'redis' then return loading and load_view or redis end
-      if loading or k == 'KEYS' or k == 'ARGV' then return missing(t, k) end
-      return G[k]
+      local v = nil
+      if not loading and k ~= 'KEYS' and k ~= 'ARGV' then v = rawget(G, k) end
+      if v == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+      return v
     end,
     __newindex = readonly_error,
     __metatable = false,
