@@ -20,6 +20,12 @@
  *   leisure (detach). SWAPDB moves the arrays and the hook to the other Db; the keys are still
  *   written under the database number they had at the start.
  *
+ * Consumers: BGSAVE streams to a file (commands/persistence.ts). A replication full sync could use
+ * the same class with a socket as the sink (copying each chunk, which is reused), pause()/resume()
+ * for backpressure, and the replication offset taken when the snapshot starts; only one snapshot
+ * runs at a time (each Db has one hook), so a full sync arriving during a BGSAVE would wait for it
+ * or share its file, as Redis's disk-based sync shares a running BGSAVE.
+ *
  * Keys written early for a database other than the one being walked are preceded by their own
  * SELECTDB (RDB allows any number). The output is Redis's file format, byte for byte what writeRdb
  * would give for the same keys, except for the order of keys and those extra SELECTDBs.
@@ -133,6 +139,7 @@ export class Snapshot {
   private readonly w: RdbWriter;
   private timer: NodeJS.Immediate | null = null;
   private failed: Error | null = null;
+  private paused = false;
   finished = false;
   readonly startedAt = Date.now();
   /** keys present at the start, and written so far */
@@ -190,9 +197,23 @@ export class Snapshot {
     this.earlyBytes += this.w.length - before;
   }
 
+  /**
+   * Stops the walk until resume() (a consumer applying backpressure, e.g. a replica's socket).
+   * Keys are still written early when commands touch them, so the sink must keep accepting those.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.timer === null && !this.finished) this.timer = setImmediate(() => this.step());
+  }
+
   private step(): void {
     this.timer = null;
-    if (this.finished) return;
+    if (this.finished || this.paused) return;
     if (this.failed !== null) return this.finish(this.failed);
     const deadline = performance.now() + this.opts.sliceMs;
     try {
@@ -211,8 +232,8 @@ export class Snapshot {
             src.write(this.w, slot, this.opts);
             this.written++;
           }
-          if ((++n & 63) === 0 && performance.now() >= deadline) {
-            this.timer = setImmediate(() => this.step());
+          if ((++n & 63) === 0 && (this.paused || performance.now() >= deadline)) {
+            if (!this.paused) this.timer = setImmediate(() => this.step());
             return;
           }
         }
