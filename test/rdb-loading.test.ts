@@ -4,7 +4,7 @@
  * (its ready check reads `loading`), and the log has Redis's loading lines.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
@@ -56,6 +56,9 @@ describe('loading at start-up', () => {
     try {
       const info = await s!.call('INFO', 'persistence');
       expect(info).toContain('loading:1\r\n');
+      // the fields Redis adds while loading, at the end of the section
+      const size = statSync(path.join(dir, 'dump.rdb')).size;
+      expect(info).toMatch(new RegExp(`module_fork_last_cow_size:0\r\nloading_start_time:\\d+\r\nloading_total_bytes:${size}\r\nloading_rdb_used_mem:\\d+\r\nloading_loaded_bytes:\\d+\r\nloading_loaded_perc:\\d+\\.\\d\\d\r\nloading_eta_seconds:\\d+\r\n`));
       expect(await s!.call('GET', 'key:1')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
       expect(await s!.call('PING')).toBe('-LOADING Redis is loading the dataset in memory\r\n');
       // ioredis holds its commands until loading is over
@@ -63,6 +66,7 @@ describe('loading at start-up', () => {
       const srv = await starting;
       try {
         expect(await s!.call('INFO', 'persistence')).toContain('loading:0\r\n');
+        expect(await s!.call('INFO', 'persistence')).not.toContain('loading_eta_seconds');
         expect(await s!.call('DBSIZE')).toBe(`:${N + 1}\r\n`);
         expect(await s!.call('HGET', 'h', 'f')).toBe('$1\r\nv\r\n');
         expect(await got).toMatch(/^value:7/);

@@ -66,6 +66,11 @@ interface PersistStats {
   dirtyBefore: number;
   /** the dataset is being loaded (clients get -LOADING) */
   loading: boolean;
+  /** INFO's loading_* figures while loading */
+  loadStart: number;
+  loadTotal: number;
+  loadLoaded: number;
+  loadUsedMem: number;
   /** save rules parsed from the `save` directive, and the text they came from */
   rules: [number, number][];
   rulesText: string | null;
@@ -91,6 +96,10 @@ function statsOf(s: ServerState): PersistStats {
       lastBgsaveTry: 0,
       dirtyBefore: 0,
       loading: false,
+      loadStart: 0,
+      loadTotal: 0,
+      loadLoaded: 0,
+      loadUsedMem: 0,
       rules: [],
       rulesText: null,
     };
@@ -507,6 +516,10 @@ export function startLoading(s: ServerState): Promise<void> | null {
   st.loading = true;
   updateGate(s);
   const started = Date.now();
+  st.loadStart = Math.floor(started / 1000);
+  st.loadTotal = buf.length;
+  st.loadLoaded = 0;
+  st.loadUsedMem = 0;
   let lastProgress = started;
   const fail = (err: unknown): Error => {
     st.loading = false;
@@ -518,7 +531,13 @@ export function startLoading(s: ServerState): Promise<void> | null {
   return new Promise<void>((resolve, reject) => {
     let loader: RdbLoader;
     try {
-      loader = new RdbLoader(buf, loadOptions(s, buf, true, !s.isReplica));
+      const opts = loadOptions(s, buf, true, !s.isReplica);
+      const onAux = opts.onAux!;
+      opts.onAux = (name, value) => {
+        if (name === 'used-mem') st.loadUsedMem = Number(value) || 0;
+        onAux(name, value);
+      };
+      loader = new RdbLoader(buf, opts);
     } catch (err) {
       reject(fail(err));
       return;
@@ -527,6 +546,7 @@ export function startLoading(s: ServerState): Promise<void> | null {
       try {
         clock.refresh();
         if (!loader.step(performance.now() + LOAD_SLICE_MS)) {
+          st.loadLoaded = loader.position;
           const now = Date.now();
           if (now - lastProgress >= LOAD_PROGRESS_MS) {
             lastProgress = now;
@@ -574,6 +594,16 @@ export function installPersistence(s: ServerState): void {
   s.infoFields.set('rdb_saves', () => st.saves);
   s.infoFields.set('rdb_last_bgsave_status', () => st.lastStatus);
   s.infoFields.set('loading', () => (st.loading ? 1 : 0));
+  s.infoFields.set('loading_start_time', () => st.loadStart);
+  s.infoFields.set('loading_total_bytes', () => st.loadTotal);
+  s.infoFields.set('loading_rdb_used_mem', () => st.loadUsedMem);
+  s.infoFields.set('loading_loaded_bytes', () => st.loadLoaded);
+  s.infoFields.set('loading_loaded_perc', () => (st.loadTotal === 0 ? 0 : (st.loadLoaded / st.loadTotal) * 100).toFixed(2));
+  s.infoFields.set('loading_eta_seconds', () => {
+    // as Redis: elapsed time scaled by what is left; 1 until there is something to scale
+    const elapsed = Date.now() / 1000 - st.loadStart;
+    return st.loadLoaded === 0 ? 1 : Math.floor((elapsed * (st.loadTotal - st.loadLoaded)) / st.loadLoaded);
+  });
   s.infoFields.set('rdb_bgsave_in_progress', () => (st.bgInProgress ? 1 : 0));
   s.infoFields.set('rdb_last_bgsave_time_sec', () => st.lastBgsaveTimeSec);
   s.infoFields.set('rdb_current_bgsave_time_sec', () => (st.bgInProgress ? Math.round((Date.now() - st.bgStartMs) / 1000) : -1));
