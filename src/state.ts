@@ -200,6 +200,11 @@ export class ServerState {
    * error message or null. While null, shutdown logs that nothing could be saved and goes on.
    */
   shutdownSave: (() => string | null) | null = null;
+  /**
+   * installed by persistence: runs after FLUSHALL has emptied the databases (Redis abandons a running
+   * BGSAVE there and, with save rules set, saves the empty dataset at once)
+   */
+  afterFlushAll: (() => void) | null = null;
 
   /** the hooks every Db calls (expiry events; replicas keep expired keys for their leader's DEL) */
   readonly dbHooks: DbHooks;

@@ -273,6 +273,40 @@ describe('BGSAVE: a forkless point-in-time snapshot', () => {
     }
   });
 
+  it.skipIf(!oracleAvailable)('FLUSHALL abandons a BGSAVE and, with save rules, saves the empty dataset, as Redis', async () => {
+    const results: string[][] = [];
+    for (const kind of ['tredis', 'redis'] as const) {
+      const dir = tempDir();
+      const srv = kind === 'tredis' ? await startTestServer({ dir, save: '', 'enable-debug-command': 'yes' }) : null;
+      const oracle = kind === 'redis' ? await startOracle(['--dir', dir, '--enable-debug-command', 'yes']) : null;
+      const r = new Redis({ port: srv?.port ?? oracle!.port, host: '127.0.0.1' });
+      const out: string[] = [];
+      try {
+        await r.set('a', '1');
+        await r.set('b', '1');
+        await r.flushall();
+        out.push(await info(r, 'rdb_changes_since_last_save'), await info(r, 'rdb_saves'));
+        await r.config('SET', 'save', '3600 1');
+        await r.call('DEBUG', 'POPULATE', '200000');
+        expect(await r.bgsave()).toBe('Background saving started');
+        await r.flushall();
+        out.push(await info(r, 'rdb_bgsave_in_progress'), await info(r, 'rdb_changes_since_last_save'), await info(r, 'rdb_saves'));
+        // the dump now holds the empty dataset
+        const file = readFileSync(path.join(dir, 'dump.rdb'));
+        out.push(String(file.length < 200));
+        await r.flushdb();
+        out.push(await info(r, 'rdb_changes_since_last_save'));
+        await r.config('SET', 'save', '');
+      } finally {
+        r.disconnect();
+        if (srv !== null) await srv.close();
+        if (oracle !== null) await oracle.close();
+      }
+      results.push(out);
+    }
+    expect(results[0]).toEqual(results[1]);
+  });
+
   it('a failed BGSAVE with save rules set refuses writes and PING with -MISCONF, until a save succeeds', async () => {
     const dir = tempDir();
     const srv = await startTestServer({ dir, save: '3600 1' });

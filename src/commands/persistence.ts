@@ -308,7 +308,6 @@ function bgsaveSucceeded(s: ServerState, res: SnapshotResult): void {
   s.dirty = Math.max(0, s.dirty - st.dirtyBefore);
   s.lastSave = Math.floor(Date.now() / 1000);
   st.lastStatus = 'ok';
-  st.saves++;
   st.lastCowSize = res.earlyBytes;
   st.lastBgsaveTimeSec = Math.round((Date.now() - st.bgStartMs) / 1000);
   s.log.notice('Background saving terminated with success');
@@ -337,6 +336,7 @@ export function rdbSaveBackground(s: ServerState): string | null {
     const msg = strerror(err);
     s.log.warning(`Failed opening the temp RDB file ${path.basename(tmp)} (in server root dir ${dir}) for saving: ${msg}`);
     st.bgInProgress = true;
+    st.saves++;
     const generation = ++st.bgGeneration;
     setImmediate(() => {
       if (generation === st.bgGeneration) bgsaveFailed(s, msg);
@@ -397,6 +397,8 @@ export function rdbSaveBackground(s: ServerState): string | null {
     discard();
     return strerror(err);
   }
+  // Redis counts a BGSAVE in rdb_saves when its child starts, whatever becomes of it
+  st.saves++;
   s.log.notice('Background saving started');
   return null;
 }
@@ -588,6 +590,17 @@ export function loadAtStartup(s: ServerState): void {
 export function installPersistence(s: ServerState): void {
   const st = statsOf(s);
   s.shutdownSave = () => rdbSave(s);
+  s.afterFlushAll = () => {
+    abortBgsave(s, 'FLUSHALL');
+    if (saveRules(s).length === 0) return;
+    // Redis's flushAllDataAndResetRDB: the empty dataset replaces the dump (not counted in rdb_saves)
+    if (rdbSaveTo(s, rdbPath(s)) === null) {
+      s.dirty = 0;
+      s.lastSave = Math.floor(Date.now() / 1000);
+      st.lastStatus = 'ok';
+    } else st.lastStatus = 'err';
+    updateGate(s);
+  };
   s.infoFields.set('rdb_saves', () => st.saves);
   s.infoFields.set('rdb_last_bgsave_status', () => st.lastStatus);
   s.infoFields.set('loading', () => (st.loading ? 1 : 0));

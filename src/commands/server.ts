@@ -169,8 +169,9 @@ register([
     handler(c, argv, s) {
       const mode = flushMode(c, argv, s);
       if (mode === null) return;
-      // with save points configured Redis also saves here; persistence attaches to s.flushed(-1)
       s.dirty += emptyData(s, -1, mode);
+      // with save points configured Redis also saves here (persistence.ts)
+      s.afterFlushAll?.();
       c.ok();
     },
   },
