@@ -14,6 +14,7 @@ import Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { oracleAvailable, startOracle } from './helpers/oracle';
 import { startTestServer } from './helpers/server';
+import { rdbLoadBuffer, startSnapshot } from '../src/commands/persistence';
 import { seededRandom, testSeed } from './helpers/setup';
 
 const checkRdbAvailable = spawnSync('redis-check-rdb', ['--version']).error === undefined;
@@ -222,6 +223,36 @@ describe('BGSAVE: a forkless point-in-time snapshot', () => {
       await srv.close();
     }
   }, 120000);
+
+  it('startSnapshot streams the same image to any sink (what a replication full sync would send)', async () => {
+    const srv = await startTestServer({ save: '', 'enable-debug-command': 'yes' });
+    const other = await startTestServer({ save: '', 'enable-debug-command': 'yes' });
+    const r = new Redis({ port: srv.port, host: '127.0.0.1' });
+    const o = new Redis({ port: other.port, host: '127.0.0.1' });
+    try {
+      await r.call('DEBUG', 'POPULATE', '50000');
+      await r.hset('h', 'f', 'v');
+      await r.xadd('s', '1-1', 'a', 'b');
+      const digest = await r.call('DEBUG', 'DIGEST');
+      const chunks: Buffer[] = [];
+      const done = new Promise<Error | null>((resolve) => {
+        const snap = startSnapshot(srv.state, (c) => chunks.push(Buffer.from(c)), (err) => resolve(err));
+        expect(snap).not.toBeNull();
+        // one snapshot at a time
+        expect(startSnapshot(srv.state, () => {}, () => {})).toBeNull();
+      });
+      await r.set('after', 'not in the image');
+      await r.del('h');
+      expect(await done).toBeNull();
+      rdbLoadBuffer(other.state, Buffer.concat(chunks));
+      expect(await o.call('DEBUG', 'DIGEST')).toBe(digest);
+    } finally {
+      r.disconnect();
+      o.disconnect();
+      await srv.close();
+      await other.close();
+    }
+  });
 
   it('BGSAVE replies, INFO persistence and LASTSAVE', async () => {
     const dir = tempDir();

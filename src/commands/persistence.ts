@@ -403,6 +403,27 @@ export function rdbSaveBackground(s: ServerState): string | null {
   return null;
 }
 
+/**
+ * A point-in-time RDB image of the dataset streamed to `sink` (for a replication full sync: chunks
+ * are reused after the call, so copy them; pause()/resume() the returned snapshot for backpressure).
+ * Null while another snapshot (a BGSAVE) runs: only one can run at a time.
+ */
+export function startSnapshot(s: ServerState, sink: (chunk: Buffer) => void, done: (err: Error | null, res: SnapshotResult) => void): Snapshot | null {
+  if (s.dbs.some((db) => db.snap !== null)) return null;
+  return new Snapshot(
+    s.dbs,
+    {
+      ...saveOptions(s),
+      checksum: s.config.bool('rdbchecksum'),
+      usedMem: process.memoryUsage().heapUsed,
+      accessInfo: accessInfo(s),
+      sliceMs: BGSAVE_SLICE_MS,
+    },
+    sink,
+    done,
+  );
+}
+
 /** The cron's part (Redis's serverCron): save rules and scheduled BGSAVEs. */
 function saveCron(s: ServerState): void {
   const st = statsOf(s);
