@@ -231,7 +231,7 @@ export function rdbSave(s: ServerState): string | null {
 // BGSAVE: a forkless snapshot (persistence/snapshot.ts) streamed to the temp file
 
 /** how long one slice of a BGSAVE's walk runs before the event loop serves clients again */
-const BGSAVE_SLICE_MS = 2;
+const BGSAVE_SLICE_MS = 1;
 /** a failed BGSAVE triggered by the save rules is retried after this many seconds */
 const BGSAVE_RETRY_DELAY = 5;
 
