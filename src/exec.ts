@@ -12,6 +12,7 @@ import { handleReadyKeys } from './blocking';
 import { clock } from './keyspace/clock';
 import { histogramRecord, HIST_COUNTS, latencyAddSample } from './latency';
 import { abortExec, flagTransaction, oomInMulti, queueCommand, TX_CONTROL } from './multi';
+import { busyRefusal, busyState } from './scripting/busy-state';
 import type { ServerState } from './state';
 
 function unknownCommand(argv: string[]): string {
@@ -72,6 +73,14 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
   if (!c.authenticated && !spec.flags.includes('no_auth')) {
     rejected(c, s, spec, argv, 'NOAUTH Authentication required.');
     return;
+  }
+  // a script past busy-reply-threshold: its hook polls us, and only allow_busy commands run
+  if (busyState.active) {
+    const refusal = busyRefusal(spec.name, argv, spec.flags);
+    if (refusal !== null) {
+      rejected(c, s, spec, argv, refusal);
+      return;
+    }
   }
   // maxmemory: evict first; when nothing could be freed, refuse what may grow memory (reads go on)
   // (in MULTI queueing anything takes memory: see oomInMulti)

@@ -11,6 +11,7 @@ import type { Client } from '../client';
 import { register, type CommandDef } from '../command';
 import { globMatch } from '../keyspace/glob';
 import { installBusy } from '../scripting/busy';
+import { BUSY_EVAL } from '../scripting/busy-state';
 import { engineOf, existingEngine, type ScriptEngine } from '../scripting/engine';
 import {
   compileLibrary, discardLibrary, dumpLibraries, libKey, loadLibrary, parseMetadata, readLibraries, registryOf,
@@ -210,6 +211,7 @@ function functionRestore(c: Client, argv: string[], s: ServerState): void {
 function functionStats(c: Client, _argv: string[], s: ServerState): void {
   const e = existingEngine(s);
   const run = e?.run ?? null;
+  if (run !== null && run.isFunction !== true) return c.error(BUSY_EVAL);
   c.map(2);
   c.bulk('running_script');
   if (run === null || run.isFunction !== true) c.nil();
@@ -237,10 +239,11 @@ function functionStats(c: Client, _argv: string[], s: ServerState): void {
 
 function functionKill(c: Client, _argv: string[], s: ServerState): void {
   const run = existingEngine(s)?.run ?? null;
-  if (run === null || run.isFunction !== true) return c.error('NOTBUSY No scripts in execution right now.');
+  if (run === null) return c.error('NOTBUSY No scripts in execution right now.');
   if (run.wrote) {
     return c.error('UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.');
   }
+  if (run.isFunction !== true) return c.error(BUSY_EVAL);
   run.killed = true;
   c.ok();
 }

@@ -10,6 +10,7 @@ import { register, type CommandDef } from '../command';
 import { engineOf, existingEngine, sha1hex, type CachedScript, type RunContext, type ScriptEngine, type ScriptFlags } from '../scripting/engine';
 import { whenLuaReady } from '../scripting/lua';
 import { installBusy } from '../scripting/busy';
+import { BUSY_FUNCTION } from '../scripting/busy-state';
 import { splitInlineArgs } from '../protocol/parser';
 import type { ServerState } from '../state';
 
@@ -218,12 +219,11 @@ register([
       }, ['request_policy:all_nodes', 'response_policy:all_succeeded']),
       sub('kill', 2, ['noscript', 'allow_busy'], 'Kill the script currently in execution.', '2.6.0', (c, _argv, s) => {
         const run = existingEngine(s)?.run ?? null;
-        if (run === null || run.name.length !== 40 || !/^[0-9a-f]{40}$/.test(run.name) || run.isFunction === true) {
-          return c.error('NOTBUSY No scripts in execution right now.');
-        }
+        if (run === null) return c.error('NOTBUSY No scripts in execution right now.');
         if (run.wrote) {
           return c.error('UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.');
         }
+        if (run.isFunction === true) return c.error(BUSY_FUNCTION);
         run.killed = true;
         c.ok();
       }, ['request_policy:all_shards', 'response_policy:one_succeeded']),

@@ -17,6 +17,7 @@ import { lookupCommand } from '../command';
 import { call, countError } from '../exec';
 import { formatDouble } from '../protocol/reply';
 import type { ServerState } from '../state';
+import { busyState } from './busy-state';
 import { pushReply, writeResult } from './conv';
 import { installLibs } from './libs';
 import {
@@ -246,12 +247,24 @@ export class ScriptEngine {
       m._lua_settop(L, top);
       this.run = null;
       sc.scriptCaller = null;
+      busyState.active = false;
+      busyState.abort = false;
       c.error(`ERR Error running script (call to ${ctx.name}): @user_script: ${(e as Error).message}`);
       return;
     }
     m._lua_sethook(L, 0, 0, 0);
     this.run = null;
     sc.scriptCaller = null;
+    const aborted = busyState.abort;
+    if (busyState.active) {
+      busyState.active = false;
+      busyState.abort = false;
+    }
+    if (aborted) {
+      // SHUTDOWN NOSAVE stopped it: the server is going away and the caller gets no reply, as in Redis
+      m._lua_settop(L, top);
+      return;
+    }
     if (rc === 0) {
       writeResult(this, c, sc.resp);
     } else {
