@@ -112,6 +112,13 @@ local rawformat = string.format
 string.format = function(fmt, ...)
   local n = select('#', ...)
   if type(fmt) ~= 'string' or n == 0 then return rawformat(fmt, ...) end
+  -- the common case (no float with a fraction among the arguments) goes straight through
+  local frac = false
+  for j = 1, n do
+    local a = select(j, ...)
+    if mtype(a) == 'float' and a ~= floor(a) then frac = true break end
+  end
+  if not frac then return rawformat(fmt, ...) end
   local args = { ... }
   local i = 0
   for flags, conv in fmt:gmatch('%%([-+ #0]*%d*%.?%d*)([%a%%])') do
