@@ -328,8 +328,7 @@ register([
       if (from < 0) from = 0;
       if (from > to || from >= n) return c.array(0);
       if (to >= n) to = n - 1;
-      c.array(to - from + 1);
-      for (let i = from; i <= to; i++) c.bulk(list.at(i));
+      c.bulkRange(to - from + 1, (i) => list.at(from + i));
     },
   },
   {
