@@ -15,6 +15,7 @@ import { bindWordFor, listenHosts, probeListen } from './config/bind';
 import { parseMemory, strerror, type Config } from './config/config';
 import { sampleMemory } from './commands/info';
 import { installPersistence, startLoading } from './commands/persistence';
+import { installAof, startAofLoading } from './commands/aof';
 import { Evictor, HeapWatch } from './evict';
 import { countError, execute } from './exec';
 import { installKeyspaceEvents, unsubscribeAll } from './pubsub';
@@ -99,6 +100,7 @@ export class Server {
    */
   private readonly flushQueued = (): void => {
     this.flushScheduled = false;
+    this.state.beforeReply?.();
     const clients = this.queued.splice(0);
     for (const c of clients) {
       c.writeQueued = false;
@@ -170,6 +172,7 @@ export class Server {
 
   /** Handles the parser's outcome for a chunk and writes the batch. */
   private process(c: Client, result: string | null): void {
+    this.state.beforeReply?.();
     if (result !== null) {
       if (result === QUERY_BUFFER_LIMIT) {
         this.state.stats.clientQueryBufferLimitDisconnections++;
@@ -453,7 +456,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   state.configFile = opts.configFile ?? '';
   // the dataset loads in slices once listening: meanwhile clients get -LOADING (INFO: loading:1)
   installPersistence(state);
-  const loading = startLoading(state)?.then(
+  installAof(state);
+  const loading = (startAofLoading(state) ?? startLoading(state))?.then(
     () => null,
     (err: Error) => err,
   );

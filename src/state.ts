@@ -205,6 +205,8 @@ export class ServerState {
    * BGSAVE there and, with save rules set, saves the empty dataset at once)
    */
   afterFlushAll: (() => void) | null = null;
+  /** the AOF's flush point: called before a batch's replies are written (appendfsync always) */
+  beforeReply: (() => void) | null = null;
 
   /** the hooks every Db calls (expiry events; replicas keep expired keys for their leader's DEL) */
   readonly dbHooks: DbHooks;

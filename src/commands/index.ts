@@ -34,6 +34,7 @@ import './list-blocking';
 import './zset-blocking';
 import './geo';
 import './persistence';
+import './aof';
 import './dump';
 import './stream';
 import './stream-group';

@@ -286,6 +286,10 @@ function persistenceSection(s: ServerState, l: Lines): void {
   l.f('aof_last_cow_size', 0);
   l.f('module_fork_in_progress', 0);
   l.f('module_fork_last_cow_size', 0);
+  // only while appendonly is on (the AOF installs the getters), as Redis
+  if (Number(s.infoFields.get('aof_enabled')?.() ?? 0) === 1) {
+    for (const f of ['aof_current_size', 'aof_base_size', 'aof_pending_rewrite', 'aof_buffer_length', 'aof_pending_bio_fsync', 'aof_delayed_fsync']) l.f(f, 0);
+  }
   // only while the dataset loads (persistence installs the getters); ioredis waits loading_eta_seconds
   if (Number(s.infoFields.get('loading')?.() ?? 0) === 1) {
     for (const f of ['loading_start_time', 'loading_total_bytes', 'loading_rdb_used_mem', 'loading_loaded_bytes', 'loading_loaded_perc', 'loading_eta_seconds']) l.f(f, 0);

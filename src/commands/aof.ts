@@ -1,0 +1,554 @@
+/*
+ * The append-only file, in Redis 7's multi-part layout: `<dir>/<appenddirname>/` holds a base file
+ * (an RDB image: aof-use-rdb-preamble), incremental files of RESP commands, and the manifest naming
+ * them, so real Redis 7.0 loads our directory and we load its.
+ *
+ * Writing: while appendonly is on, the propagation sink (propagation.ts emits each write's effect)
+ * appends to an in-memory buffer, adding a SELECT when the database changes. The buffer goes to the
+ * file at the flush point the server calls before a batch's replies are written (s.beforeReply), and
+ * on the next event-loop turn for writes from outside a command (active expiry). `appendfsync always`
+ * fsyncs there too, so an acknowledged write is on disk before its reply leaves; `everysec` fsyncs
+ * from a 1 s timer; `no` leaves it to the OS.
+ *
+ * Rewriting (BGREWRITEAOF, auto-aof-rewrite-*, turning appendonly on): in one event-loop turn the
+ * buffer is flushed, a new incremental file opened for what follows, and a forkless point-in-time
+ * snapshot (startSnapshot) started; its RDB image streams to a temp file. When complete: fsync,
+ * rename to the next base name, then the manifest (temp + rename) names only the new base and the
+ * new incremental file, and the old files are deleted. A crash before the manifest's rename leaves
+ * the old manifest, which also names the new incremental file (written when the rewrite began).
+ *
+ * Loading at start (appendonly yes and a manifest present; the AOF then takes precedence over the
+ * RDB): the base (RDB or commands), then each incremental file, run through execute() by a client of
+ * kind 'master' (no gates, replies dropped). A torn tail of the last file is cut off with a warning
+ * when aof-load-truncated is on.
+ */
+
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from '../client';
+import { register } from '../command';
+import { strerror } from '../config/config';
+import { execute } from '../exec';
+import { clock } from '../keyspace/clock';
+import {
+  AofFormatError,
+  baseName,
+  formatManifest,
+  incrName,
+  manifestName,
+  parseManifest,
+  readCommands,
+  type AofFileInfo,
+  type AofManifest,
+} from '../persistence/aof-format';
+import { RdbError } from '../persistence/rdb-format';
+import type { Snapshot } from '../persistence/snapshot';
+import { encodeCommand } from '../propagation';
+import type { ServerState } from '../state';
+import { rdbLoadBuffer, startLoading, startSnapshot } from './persistence';
+
+class Aof {
+  enabled = false;
+  manifest: AofManifest | null = null;
+  /** the manifest on disk describes the data (false while turning on: until the first rewrite ends) */
+  manifestValid = false;
+  fd = -1;
+  incr: AofFileInfo | null = null;
+  buffer = '';
+  selectedDb = -1;
+  flushScheduled = false;
+  unsynced = false;
+  baseSize = 0;
+  /** bytes in the incremental files the manifest names */
+  incrSize = 0;
+  /** aof_current_size at the end of the last rewrite (auto-aof-rewrite's reference) */
+  rewriteBaseSize = 0;
+  lastWriteOk = true;
+  rewriting: Snapshot | null = null;
+  rewriteGeneration = 0;
+  rewriteStart = 0;
+  rewriteScheduled = false;
+  lastRewriteTimeSec = -1;
+  lastRewriteOk = true;
+  rewrites = 0;
+  consecutiveFailures = 0;
+  lastCow = 0;
+  timer: NodeJS.Timeout | null = null;
+  /** the running rewrite makes the start-up base */
+  uncounted = false;
+
+  constructor(readonly s: ServerState) {}
+
+  get dir(): string {
+    return path.join(this.s.config.get('dir'), this.s.config.get('appenddirname'));
+  }
+
+  get prefix(): string {
+    return this.s.config.get('appendfilename');
+  }
+
+  /** the propagation sink: buffers the command, with SELECT when the database changes */
+  readonly sink = (db: number, encoded: string): void => {
+    if (db !== -1 && db !== this.selectedDb) {
+      this.buffer += encodeCommand(['SELECT', String(db)]);
+      this.selectedDb = db;
+    }
+    this.buffer += encoded;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushLater);
+    }
+  };
+
+  private readonly flushLater = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /** Writes the buffer (and fsyncs it with appendfsync always); the server calls this before replies. */
+  readonly flush = (): void => {
+    if (this.buffer === '' || this.fd === -1) return;
+    const data = Buffer.from(this.buffer, 'latin1');
+    this.buffer = '';
+    try {
+      let off = 0;
+      while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+      this.incrSize += data.length;
+      if (this.s.config.get('appendfsync') === 'always') fsyncSync(this.fd);
+      else this.unsynced = true;
+      if (!this.lastWriteOk) this.s.log.warning('AOF write error looks solved, Redis can write again.');
+      this.lastWriteOk = true;
+    } catch (err) {
+      this.lastWriteOk = false;
+      this.s.log.warning(`Error writing to the AOF file: ${strerror(err)}`);
+    }
+  };
+
+  private everysec(): void {
+    if (!this.unsynced || this.fd === -1 || this.s.config.get('appendfsync') !== 'everysec') return;
+    this.unsynced = false;
+    try {
+      fsyncSync(this.fd);
+    } catch (err) {
+      this.s.log.warning(`Error fsyncing the AOF file: ${strerror(err)}`);
+    }
+  }
+
+  private writeManifest(m: AofManifest): void {
+    const dir = this.dir;
+    const tmp = path.join(dir, 'temp-' + manifestName(this.prefix));
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, formatManifest(m));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path.join(dir, manifestName(this.prefix)));
+    fsyncDir(dir);
+  }
+
+  /** Opens a new incremental file (seq after the last one) as the destination of new writes. */
+  private openNewIncr(): AofFileInfo {
+    this.flush();
+    const m = this.manifest!;
+    const last = m.incrs[m.incrs.length - 1];
+    const seq = (last?.seq ?? 0) + 1;
+    const info: AofFileInfo = { name: incrName(this.prefix, seq), seq, type: 'i' };
+    const fd = openSync(path.join(this.dir, info.name), 'a');
+    this.closeFd();
+    this.fd = fd;
+    this.incr = info;
+    this.selectedDb = -1;
+    m.incrs.push(info);
+    return info;
+  }
+
+  private closeFd(): void {
+    if (this.fd === -1) return;
+    try {
+      fsyncSync(this.fd);
+    } catch {
+      // nothing more to do for a file we are leaving
+    }
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /**
+   * Starts a rewrite. Returns null when started, 'scheduled' when it must wait for a running
+   * snapshot (a BGSAVE or a full sync), or the error.
+   */
+  startRewrite(): string | null {
+    if (this.rewriting !== null) return 'ERR Background append only file rewriting already in progress';
+    const s = this.s;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (err) {
+      return `ERR Can't create AOF directory: ${strerror(err)}`;
+    }
+    if (s.dbs.some((db) => db.snap !== null)) {
+      this.rewriteScheduled = true;
+      return 'scheduled';
+    }
+    if (this.manifest === null) this.manifest = { base: null, incrs: [], history: [] };
+    const m = this.manifest;
+    const oldFiles = [...(m.base ? [m.base] : []), ...m.incrs, ...m.history];
+    // with appendonly off only a base is made (as Redis's BGREWRITEAOF then)
+    const newIncr = this.enabled ? this.openNewIncr() : null;
+    const incrBytesBefore = this.incrSize;
+    if (this.manifestValid) this.writeManifest(m);
+    const dir = this.dir;
+    const tmp = path.join(dir, `temp-rewriteaof-bg-${process.pid}.aof`);
+    const fd = openSync(tmp, 'w');
+    const generation = ++this.rewriteGeneration;
+    const baseSeq = (m.base?.seq ?? 0) + 1;
+    this.rewriteStart = Date.now();
+    this.rewriteScheduled = false;
+    let size = 0;
+    const snap = startSnapshot(
+      s,
+      (chunk) => {
+        let off = 0;
+        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+        size += chunk.length;
+      },
+      (err, res) => {
+        if (generation !== this.rewriteGeneration) return;
+        this.rewriting = null;
+        try {
+          if (err !== null) throw err;
+          fsyncSync(fd);
+          closeSync(fd);
+          const base: AofFileInfo = { name: baseName(this.prefix, baseSeq, true), seq: baseSeq, type: 'b' };
+          renameSync(tmp, path.join(dir, base.name));
+          const cur = this.manifest!;
+          // incremental files opened after this rewrite began (none today) stay
+          const keep = newIncr === null ? [] : cur.incrs.filter((i) => i.seq >= newIncr.seq);
+          this.manifest = { base, incrs: keep, history: [] };
+          this.writeManifest(this.manifest);
+          this.manifestValid = true;
+          for (const f of oldFiles) {
+            try {
+              unlinkSync(path.join(dir, f.name));
+            } catch {
+              // already gone
+            }
+          }
+          this.baseSize = size;
+          this.incrSize -= incrBytesBefore;
+          this.rewriteBaseSize = this.baseSize + this.incrSize;
+          this.lastRewriteOk = true;
+          this.consecutiveFailures = 0;
+          if (!this.uncounted) this.rewrites++;
+          this.uncounted = false;
+          this.lastCow = res.earlyBytes;
+          this.lastRewriteTimeSec = Math.round((Date.now() - this.rewriteStart) / 1000);
+          s.log.notice('Background AOF rewrite terminated with success');
+          s.log.notice('Background AOF rewrite finished successfully');
+        } catch (e) {
+          try {
+            closeSync(fd);
+          } catch {
+            // already closed
+          }
+          try {
+            unlinkSync(tmp);
+          } catch {
+            // nothing to remove
+          }
+          this.lastRewriteOk = false;
+          this.consecutiveFailures++;
+          this.lastRewriteTimeSec = Math.round((Date.now() - this.rewriteStart) / 1000);
+          s.log.warning(`Background AOF rewrite failed: ${e instanceof RdbError ? e.message : strerror(e)}`);
+          if (!this.manifestValid) this.rewriteScheduled = true;
+        }
+      },
+    );
+    if (snap === null) {
+      closeSync(fd);
+      unlinkSync(tmp);
+      this.rewriteScheduled = true;
+      return 'scheduled';
+    }
+    this.rewriting = snap;
+    s.log.notice('Background append only file rewriting started');
+    return null;
+  }
+
+  /** Abandons a running rewrite (its temp file is removed). */
+  abortRewrite(): void {
+    const snap = this.rewriting;
+    if (snap === null) return;
+    this.rewriting = null;
+    this.rewriteGeneration++;
+    snap.abort('AOF off');
+    try {
+      unlinkSync(path.join(this.dir, `temp-rewriteaof-bg-${process.pid}.aof`));
+    } catch {
+      // the walk may not have created it
+    }
+  }
+
+  /** Starts appending (after loading at start, or CONFIG SET appendonly yes). */
+  enable(atStart: boolean, uncounted = false): void {
+    if (this.enabled) return;
+    this.enabled = true;
+    this.s.propagation.aof = this.sink;
+    this.s.beforeReply = this.flush;
+    this.timer = setInterval(() => this.everysec(), 1000);
+    this.timer.unref();
+    if (atStart && this.manifestValid) {
+      // continue appending to the last incremental file
+      const m = this.manifest!;
+      let last = m.incrs[m.incrs.length - 1];
+      if (last === undefined) {
+        last = { name: incrName(this.prefix, 1), seq: 1, type: 'i' };
+        m.incrs.push(last);
+        this.fd = openSync(path.join(this.dir, last.name), 'a');
+        this.writeManifest(m);
+      } else this.fd = openSync(path.join(this.dir, last.name), 'a');
+      this.incr = last;
+      this.selectedDb = -1;
+      this.rewriteBaseSize = this.baseSize + this.incrSize;
+      return;
+    }
+    // no usable AOF yet: the first rewrite makes the base (Redis starts appendonly with one)
+    this.manifestValid = false;
+    // Redis makes the start-up base in the foreground: it is not counted in aof_rewrites
+    this.uncounted = uncounted;
+    const r = this.startRewrite();
+    if (r !== null && r !== 'scheduled') this.s.log.warning(r);
+  }
+
+  disable(): void {
+    if (!this.enabled) return;
+    this.flush();
+    this.abortRewrite();
+    this.rewriteScheduled = false;
+    this.enabled = false;
+    this.s.propagation.aof = null;
+    this.s.beforeReply = null;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.closeFd();
+  }
+
+  cron(): void {
+    if (!this.enabled || this.rewriting !== null) return;
+    if (this.rewriteScheduled) {
+      this.startRewrite();
+      return;
+    }
+    const perc = this.s.config.number('auto-aof-rewrite-percentage');
+    if (perc === 0 || !this.manifestValid) return;
+    const current = this.baseSize + this.incrSize;
+    if (current < this.s.config.number('auto-aof-rewrite-min-size')) return;
+    const base = this.rewriteBaseSize === 0 ? 1 : this.rewriteBaseSize;
+    const growth = (current * 100) / base - 100;
+    if (growth >= perc) {
+      this.s.log.notice(`Starting automatic rewriting of AOF on ${Math.floor(growth)}% growth`);
+      this.startRewrite();
+    }
+  }
+
+  /**
+   * Loads the AOF the manifest names, synchronously. Returns false when there is no manifest;
+   * throws with Redis's wording when the AOF cannot be loaded.
+   */
+  load(): boolean {
+    const s = this.s;
+    const dir = this.dir;
+    const mpath = path.join(dir, manifestName(this.prefix));
+    let text: string;
+    try {
+      text = readFileSync(mpath, 'latin1');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw new Error(`Fatal error: can't open the AOF manifest ${manifestName(this.prefix)} for reading: ${strerror(err)}`);
+    }
+    const m = parseManifest(text);
+    const started = Date.now();
+    const files = [...(m.base ? [m.base] : []), ...m.incrs];
+    const c = new Client(s.nextClientId++, null, s.dbs[0]!, { maxBulkLen: Number.MAX_SAFE_INTEGER, maxQueryBuffer: Number.MAX_SAFE_INTEGER, unauthenticated: false });
+    c.kind = 'master';
+    s.dbHooks.showExpired = true;
+    let keys = 0;
+    try {
+      for (let i = 0; i < files.length; i++) {
+        const f = files[i]!;
+        const fp = path.join(dir, f.name);
+        let buf: Buffer;
+        try {
+          buf = readFileSync(fp);
+        } catch (err) {
+          if (f.type === 'i' && (err as NodeJS.ErrnoException).code === 'ENOENT' && i === files.length - 1) continue;
+          throw new Error(`Fatal error: can't open the append log file ${f.name} for reading: ${strerror(err)}`);
+        }
+        const size = buf.length;
+        let from = 0;
+        if (buf.length >= 5 && buf.latin1Slice(0, 5) === 'REDIS') {
+          if (f.type !== 'b') throw new Error(`Bad file format reading the append only file ${f.name}`);
+          const res = rdbLoadBuffer(s, buf, { log: true });
+          keys += res.keysLoaded;
+          from = buf.length;
+        }
+        clock.refresh();
+        const r = readCommands(buf, from, (argv) => {
+          execute(c, argv, s);
+          c.take();
+        });
+        if (r.badFormat) throw new Error(`Bad file format reading the append only file ${f.name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
+        let len = size;
+        if (r.truncated) {
+          const last = i === files.length - 1;
+          if (!last || !s.config.bool('aof-load-truncated')) {
+            throw new Error(`Unexpected end of file reading the append only file ${f.name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`);
+          }
+          if (r.valid !== r.validOutsideMulti) {
+            // an EXEC never came: the queued commands were not applied (the fake client's MULTI is dropped)
+            s.log.warning('Revert incomplete MULTI/EXEC transaction in AOF file');
+          }
+          len = r.validOutsideMulti;
+          s.log.warning(`!!! Warning: short read while loading the AOF file ${f.name}!!!`);
+          s.log.warning(`AOF ${f.name} loaded anyway because aof-load-truncated is enabled`);
+          const tfd = openSync(fp, 'r+');
+          try {
+            ftruncateSync(tfd, len);
+            fsyncSync(tfd);
+          } finally {
+            closeSync(tfd);
+          }
+        }
+        if (f.type === 'b') this.baseSize = len;
+        else this.incrSize += len;
+        s.log.notice(`DB loaded from ${f.type === 'b' ? 'base' : 'incr'} file ${f.name}`);
+      }
+    } catch (err) {
+      if (err instanceof AofFormatError || err instanceof RdbError) throw new Error(`Bad file format reading the append only file: ${err.message}`);
+      throw err;
+    } finally {
+      s.dbHooks.showExpired = false;
+      c.multi = null;
+    }
+    s.dirty = 0;
+    this.manifest = m;
+    this.manifestValid = true;
+    void keys;
+    s.log.notice(`DB loaded from append only file: ${((Date.now() - started) / 1000).toFixed(3)} seconds`);
+    return true;
+  }
+
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    // some filesystems cannot fsync a directory
+  }
+}
+
+const instances = new WeakMap<ServerState, Aof>();
+
+function aofOf(s: ServerState): Aof {
+  let a = instances.get(s);
+  if (a === undefined) {
+    a = new Aof(s);
+    instances.set(s, a);
+  }
+  return a;
+}
+
+/** Installs config reactions, the cron part and INFO fields on a new server. */
+export function installAof(s: ServerState): void {
+  const a = aofOf(s);
+  s.config.onChange('appendonly', (v) => {
+    if (v === 'yes') {
+      // the manifest on disk (if any) gives the sequence numbers to continue from
+      if (a.manifest === null) {
+        try {
+          a.manifest = parseManifest(readFileSync(path.join(a.dir, manifestName(a.prefix)), 'latin1'));
+        } catch {
+          a.manifest = null;
+        }
+      }
+      a.enable(false);
+    } else a.disable();
+  });
+  s.onCron.push(() => a.cron());
+  s.onClose.push(() => a.disable());
+  s.infoFields.set('aof_enabled', () => (a.enabled ? 1 : 0));
+  s.infoFields.set('aof_rewrite_in_progress', () => (a.rewriting !== null ? 1 : 0));
+  s.infoFields.set('aof_rewrite_scheduled', () => (a.rewriteScheduled ? 1 : 0));
+  s.infoFields.set('aof_last_rewrite_time_sec', () => a.lastRewriteTimeSec);
+  s.infoFields.set('aof_current_rewrite_time_sec', () => (a.rewriting !== null ? Math.round((Date.now() - a.rewriteStart) / 1000) : -1));
+  s.infoFields.set('aof_last_bgrewrite_status', () => (a.lastRewriteOk ? 'ok' : 'err'));
+  s.infoFields.set('aof_rewrites', () => a.rewrites);
+  s.infoFields.set('aof_rewrites_consecutive_failures', () => a.consecutiveFailures);
+  s.infoFields.set('aof_last_write_status', () => (a.lastWriteOk ? 'ok' : 'err'));
+  s.infoFields.set('aof_last_cow_size', () => a.lastCow);
+  s.infoFields.set('aof_current_size', () => a.baseSize + a.incrSize);
+  s.infoFields.set('aof_base_size', () => a.rewriteBaseSize);
+  s.infoFields.set('aof_pending_rewrite', () => (a.rewriteScheduled ? 1 : 0));
+  s.infoFields.set('aof_buffer_length', () => a.buffer.length);
+  s.infoFields.set('aof_pending_bio_fsync', () => 0);
+  s.infoFields.set('aof_delayed_fsync', () => 0);
+}
+
+/**
+ * Start-up loading when appendonly is on: the AOF when its manifest exists (synchronously, before
+ * the server listens), else the RDB as usual; appending starts once loaded. Null when appendonly is
+ * off (the caller loads the RDB).
+ */
+export function startAofLoading(s: ServerState): Promise<void> | null {
+  if (!s.config.bool('appendonly')) return null;
+  const a = aofOf(s);
+  let found: boolean;
+  try {
+    found = a.load();
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    s.log.warning(msg);
+    return Promise.reject(new Error(msg));
+  }
+  if (found) {
+    a.enable(true);
+    return Promise.resolve();
+  }
+  const rdb = startLoading(s) ?? Promise.resolve();
+  return rdb.then(() => a.enable(false, true));
+}
+
+/** Whether an AOF rewrite runs (BGSAVE's scheduling looks at it). */
+export function aofRewriteInProgress(s: ServerState): boolean {
+  return aofOf(s).rewriting !== null;
+}
+
+register([
+  {
+    name: 'bgrewriteaof',
+    arity: 1,
+    flags: ['admin', 'noscript', 'no_async_loading'],
+    keys: [0, 0, 0],
+    categories: [],
+    docs: { summary: 'Asynchronously rewrite the append-only file', since: '1.0.0', group: 'server', complexity: 'O(1)' },
+    handler: (c, _argv, s) => {
+      const a = aofOf(s);
+      if (a.rewriting !== null) return c.error('ERR Background append only file rewriting already in progress');
+      if (c.inExec) {
+        a.rewriteScheduled = true;
+        return c.simple('Background append only file rewriting scheduled');
+      }
+      const r = a.startRewrite();
+      if (r === null) return c.simple('Background append only file rewriting started');
+      if (r === 'scheduled') return c.simple('Background append only file rewriting scheduled');
+      c.error(r);
+    },
+  },
+]);
