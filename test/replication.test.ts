@@ -133,6 +133,7 @@ async function rewrittenWrites(r: Redis): Promise<void> {
   await r.get('short'); // expired lazily: replicas get a DEL
   await r.expire('str', -1); // already expired: replicas get a DEL
   await r.copy('list', 'list-copy');
+  await r.restore('restored', 100000, (await r.dumpBuffer('list'))!);
   await r.rename('hash', 'hash2');
   await r.call('SWAPDB', '0', '3');
   await r.call('SWAPDB', '0', '3');

@@ -69,7 +69,7 @@ function restoreCommand(c: Client, argv: string[], s: ServerState): void {
   if (ttl !== 0 && ttl <= clock.now && !s.isReplica) {
     // already expired: nothing is created, but a replaced key is gone
     if (deleted) {
-      s.propagateDel(db, key);
+      c.propagateAs = ['DEL', key];
       s.keyModified(db, key);
       s.notify('g', 'del', key, db.id);
       s.dirty++;
@@ -83,6 +83,12 @@ function restoreCommand(c: Client, argv: string[], s: ServerState): void {
   s.keyModified(db, key);
   s.notify('g', 'restore', key, db.id);
   s.dirty++;
+  // replicas get the absolute expiry time, as Redis 7.0 rewrites it
+  if (ttl !== 0 && !absttl) {
+    c.propagateAs = argv.slice();
+    c.propagateAs[2] = String(ttl);
+    c.propagateAs.push('ABSTTL');
+  }
   c.ok();
 }
 
