@@ -168,6 +168,73 @@ describe('AOF layout and loading', () => {
   });
 });
 
+describe('AOF rewrites alongside other snapshots', () => {
+  it('BGSAVE during a rewrite is refused or scheduled; BGREWRITEAOF during BGSAVE is scheduled; both complete', async () => {
+    const dir = tempDir();
+    const srv = await startTestServer({ dir, appendonly: 'yes', 'enable-debug-command': 'yes' });
+    const s = await RawSession.connect(srv.port);
+    await waitRewrite(s);
+    await s.call('DEBUG', 'POPULATE', '50000', 'key', '100');
+    const cmds = [['BGREWRITEAOF'], ['BGSAVE'], ['BGSAVE', 'SCHEDULE'], ['BGREWRITEAOF']];
+    s.write(cmds.map((a) => `*${a.length}\r\n${a.map((x) => `$${x.length}\r\n${x}\r\n`).join('')}`).join(''));
+    const replies: string[] = [];
+    for (let i = 0; i < cmds.length; i++) replies.push(await s.readReply());
+    expect(replies).toEqual([
+      '+Background append only file rewriting started\r\n',
+      "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n",
+      '+Background saving scheduled\r\n',
+      '-ERR Background append only file rewriting already in progress\r\n',
+    ]);
+    let info = '';
+    for (let i = 0; i < 500; i++) {
+      info = await s.call('INFO', 'persistence');
+      if (info.includes('rdb_saves:1') && info.includes('rdb_bgsave_in_progress:0') && info.includes('aof_rewrite_in_progress:0')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(info).toContain('rdb_saves:1');
+    expect(info).toContain('aof_rewrites:1');
+    expect(existsSync(path.join(dir, 'dump.rdb'))).toBe(true);
+    // the other way round: a rewrite asked for while BGSAVE runs waits for it
+    s.write('*1\r\n$6\r\nBGSAVE\r\n*1\r\n$12\r\nBGREWRITEAOF\r\n');
+    expect(await s.readReply()).toBe('+Background saving started\r\n');
+    expect(await s.readReply()).toBe('+Background append only file rewriting scheduled\r\n');
+    for (let i = 0; i < 500; i++) {
+      info = await s.call('INFO', 'persistence');
+      if (info.includes('aof_rewrites:2') && info.includes('aof_rewrite_in_progress:0')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(info).toContain('aof_rewrites:2');
+    expect(info).toContain('aof_rewrite_scheduled:0');
+    const digest = await s.call('DEBUG', 'DIGEST');
+    s.close();
+    await srv.close();
+    const again = await startTestServer({ dir, appendonly: 'yes', 'enable-debug-command': 'yes' });
+    const s2 = await RawSession.connect(again.port);
+    expect(await s2.call('DEBUG', 'DIGEST')).toBe(digest);
+    s2.close();
+    await again.close();
+  }, 60000);
+
+  it('auto-aof-rewrite-percentage / -min-size start a rewrite from the cron', async () => {
+    const dir = tempDir();
+    const srv = await startTestServer({ dir, appendonly: 'yes', 'auto-aof-rewrite-min-size': '4096', 'auto-aof-rewrite-percentage': '100' });
+    const s = await RawSession.connect(srv.port);
+    await waitRewrite(s);
+    expect(await s.call('INFO', 'persistence')).toContain('aof_rewrites:0');
+    for (let i = 0; i < 100; i++) await s.call('SET', `k${i}`, 'x'.repeat(100));
+    let info = '';
+    for (let i = 0; i < 200; i++) {
+      info = await s.call('INFO', 'persistence');
+      if (info.includes('aof_rewrites:1') && info.includes('aof_rewrite_in_progress:0')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(info).toContain('aof_rewrites:1');
+    expect(manifest(dir)).toContain('appendonly.aof.2.base.rdb');
+    s.close();
+    await srv.close();
+  });
+});
+
 describe.skipIf(!oracleAvailable)('AOF interop with real Redis 7.0', () => {
   it('tredis loads an AOF directory Redis wrote (base + incr after a rewrite)', async () => {
     const dir = tempDir();

@@ -427,7 +427,7 @@ export function startSnapshot(s: ServerState, sink: (chunk: Buffer) => void, don
 /** The cron's part (Redis's serverCron): save rules and scheduled BGSAVEs. */
 function saveCron(s: ServerState): void {
   const st = statsOf(s);
-  if (st.bgInProgress || st.loading) return;
+  if (st.bgInProgress || st.loading || s.dbs.some((db) => db.snap !== null)) return;
   const unix = Math.floor(Date.now() / 1000);
   const mayRetry = unix - st.lastBgsaveTry > BGSAVE_RETRY_DELAY || st.lastStatus === 'ok';
   if (!mayRetry) return;
@@ -446,6 +446,14 @@ function bgsaveCommand(c: Client, argv: string[], s: ServerState): void {
   if (argv.length > 1 && !(argv.length === 2 && is(argv[1]!, 'schedule'))) return c.error(ERR_SYNTAX);
   const st = statsOf(s);
   if (st.bgInProgress) return c.error('ERR Background save already in progress');
+  if (s.dbs.some((db) => db.snap !== null)) {
+    // another snapshot runs (an AOF rewrite, a full sync): as Redis while another child is active
+    if (argv.length === 2) {
+      st.scheduled = true;
+      return c.simple('Background saving scheduled');
+    }
+    return c.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+  }
   if (c.inExec) {
     // Redis cannot fork inside EXEC either: it runs from the cron right after
     st.scheduled = true;
