@@ -369,6 +369,7 @@ export class ReplicaLink implements LinkView {
       this.drop(null);
       return;
     }
+    s.afterReplicaLoad?.();
     // our history is now the leader's; replicas of ours must resync to learn it
     s.replId = this.fullId;
     this.repl.clearReplicationId2();

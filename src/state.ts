@@ -207,6 +207,8 @@ export class ServerState {
   afterFlushAll: (() => void) | null = null;
   /** the AOF's flush point: called before a batch's replies are written (appendfsync always) */
   beforeReply: (() => void) | null = null;
+  /** a replica replaced its dataset with its leader's (full sync): the AOF starts over from it */
+  afterReplicaLoad: (() => void) | null = null;
 
   /** the hooks every Db calls (expiry events; replicas keep expired keys for their leader's DEL) */
   readonly dbHooks: DbHooks;

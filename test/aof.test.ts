@@ -235,6 +235,42 @@ describe('AOF rewrites alongside other snapshots', () => {
   });
 });
 
+describe('AOF on a replica', () => {
+  it('a full sync starts the AOF over from the leader\'s dataset; streamed writes are appended', async () => {
+    const dir = tempDir();
+    const leader = await startTestServer({ 'enable-debug-command': 'yes' });
+    const l = await RawSession.connect(leader.port);
+    await writeMix(l, 'lead');
+    const follower = await startTestServer({ dir, appendonly: 'yes', 'enable-debug-command': 'yes' });
+    const f = await RawSession.connect(follower.port);
+    await waitRewrite(f);
+    await f.call('SET', 'local-only', 'gone after the sync');
+    expect(await f.call('REPLICAOF', '127.0.0.1', String(leader.port))).toBe('+OK\r\n');
+    let info = '';
+    for (let i = 0; i < 500; i++) {
+      info = await f.call('INFO', 'replication');
+      if (info.includes('master_link_status:up')) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(info).toContain('master_link_status:up');
+    await waitRewrite(f);
+    await writeMix(l, 'streamed');
+    const want = await l.call('DEBUG', 'DIGEST');
+    for (let i = 0; i < 500 && (await f.call('DEBUG', 'DIGEST')) !== want; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await f.call('DEBUG', 'DIGEST')).toBe(want);
+    expect(await f.call('INFO', 'persistence')).toContain('aof_rewrites:1');
+    l.close();
+    f.close();
+    await follower.close();
+    await leader.close();
+    const again = await startTestServer({ dir, appendonly: 'yes', 'enable-debug-command': 'yes' });
+    const s2 = await RawSession.connect(again.port);
+    expect(await s2.call('DEBUG', 'DIGEST')).toBe(want);
+    s2.close();
+    await again.close();
+  });
+});
+
 describe.skipIf(!oracleAvailable)('AOF interop with real Redis 7.0', () => {
   it('tredis loads an AOF directory Redis wrote (base + incr after a rewrite)', async () => {
     const dir = tempDir();

@@ -321,6 +321,17 @@ class Aof {
     if (r !== null && r !== 'scheduled') this.s.log.warning(r);
   }
 
+  /** The dataset was replaced (a replica's full sync): a new base from it, as Redis restarts the AOF. */
+  restart(): void {
+    if (!this.enabled) return;
+    this.flush();
+    this.abortRewrite();
+    // until the new base is written the manifest on disk keeps naming the old, consistent, files
+    this.manifestValid = false;
+    const r = this.startRewrite();
+    if (r !== null && r !== 'scheduled') this.s.log.warning(r);
+  }
+
   disable(): void {
     if (!this.enabled) return;
     this.flush();
@@ -481,6 +492,7 @@ export function installAof(s: ServerState): void {
       a.enable(false);
     } else a.disable();
   });
+  s.afterReplicaLoad = () => a.restart();
   s.onCron.push(() => a.cron());
   s.onClose.push(() => a.disable());
   s.infoFields.set('aof_enabled', () => (a.enabled ? 1 : 0));
