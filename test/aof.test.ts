@@ -115,6 +115,31 @@ describe('AOF layout and loading', () => {
     }
   });
 
+  it('aof-use-rdb-preamble no: the base is commands; tredis and Redis 7.0 load it', async () => {
+    const dir = tempDir();
+    const srv = await startTestServer({ dir, appendonly: 'yes', 'aof-use-rdb-preamble': 'no', 'enable-debug-command': 'yes' });
+    const s = await RawSession.connect(srv.port);
+    await waitRewrite(s);
+    expect(manifest(dir)).toBe('file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+    await writeMix(s, 'a');
+    await s.call('BGREWRITEAOF');
+    await waitRewrite(s);
+    await writeMix(s, 'b');
+    expect(manifest(dir)).toBe('file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+    const base = readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.2.base.aof'), 'latin1');
+    expect(base.startsWith('*2\r\n$6\r\nSELECT\r\n')).toBe(true);
+    expect(base).toContain('RESTORE');
+    const digest = await s.call('DEBUG', 'DIGEST');
+    s.close();
+    await srv.close();
+    const again = await startTestServer({ dir, appendonly: 'yes', 'enable-debug-command': 'yes' });
+    const s2 = await RawSession.connect(again.port);
+    expect(await s2.call('DEBUG', 'DIGEST')).toBe(digest);
+    s2.close();
+    await again.close();
+    if (oracleAvailable) expect((await oracleDigest(dir)).digest).toBe(digest);
+  });
+
   it('a torn last command is dropped and the file truncated (aof-load-truncated yes); refused with no', async () => {
     const dir = tempDir();
     const srv = await startTestServer({ dir, appendonly: 'yes', 'enable-debug-command': 'yes' });
@@ -272,11 +297,23 @@ describe('AOF on a replica', () => {
 });
 
 describe.skipIf(!oracleAvailable)('AOF interop with real Redis 7.0', () => {
-  it('tredis loads an AOF directory Redis wrote (base + incr after a rewrite)', async () => {
+  it.each(['yes', 'no'])('tredis loads an AOF directory Redis wrote (base + incr after a rewrite), aof-use-rdb-preamble %s', async (preamble) => {
     const dir = tempDir();
-    const o = await startOracle(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--enable-debug-command', 'yes']);
+    const o = await startOracle(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--enable-debug-command', 'yes', '--aof-use-rdb-preamble', preamble]);
     const s = await RawSession.connect(o.port);
     await writeMix(s, 'r1');
+    // a stream with a consumer group and pending entries, a big list, hash and zset (Redis's rewrite commands)
+    await s.call('XADD', 'st', '5-1', 'a', '1');
+    await s.call('XADD', 'st', '6-1', 'b', '2');
+    await s.call('XGROUP', 'CREATE', 'st', 'g', '0');
+    await s.call('XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '1', 'STREAMS', 'st', '>');
+    await s.call('XDEL', 'st', '6-1');
+    for (let i = 0; i < 200; i++) {
+      await s.call('RPUSH', 'biglist', `e${i}`);
+      await s.call('HSET', 'bighash', `f${i}`, 'v'.repeat(i % 70));
+      await s.call('ZADD', 'bigz', String(i / 3), `m${i}`);
+      await s.call('SADD', 'bigset', `m${i}`);
+    }
     await s.call('BGREWRITEAOF');
     for (let i = 0; i < 500; i++) {
       const info = await s.call('INFO', 'persistence');

@@ -37,6 +37,7 @@ import {
   incrName,
   manifestName,
   parseManifest,
+  rdbImageToCommands,
   readCommands,
   type AofFileInfo,
   type AofManifest,
@@ -45,7 +46,7 @@ import { RdbError } from '../persistence/rdb-format';
 import type { Snapshot } from '../persistence/snapshot';
 import { encodeCommand } from '../propagation';
 import type { ServerState } from '../state';
-import { rdbLoadBuffer, startLoading, startSnapshot } from './persistence';
+import { loadLimits, rdbLoadBuffer, saveOptions, startLoading, startSnapshot } from './persistence';
 
 class Aof {
   enabled = false;
@@ -220,7 +221,9 @@ class Aof {
           if (err !== null) throw err;
           fsyncSync(fd);
           closeSync(fd);
-          const base: AofFileInfo = { name: baseName(this.prefix, baseSeq, true), seq: baseSeq, type: 'b' };
+          const preamble = s.config.bool('aof-use-rdb-preamble');
+          if (!preamble) size = this.convertBase(tmp);
+          const base: AofFileInfo = { name: baseName(this.prefix, baseSeq, preamble), seq: baseSeq, type: 'b' };
           renameSync(tmp, path.join(dir, base.name));
           const cur = this.manifest!;
           // incremental files opened after this rewrite began (none today) stay
@@ -274,6 +277,32 @@ class Aof {
     this.rewriting = snap;
     s.log.notice('Background append only file rewriting started');
     return null;
+  }
+
+  /**
+   * aof-use-rdb-preamble no: the snapshot's RDB image in `file` becomes commands (in the foreground:
+   * a format kept for compatibility, not the default). Returns the new size.
+   */
+  private convertBase(file: string): number {
+    const s = this.s;
+    const img = readFileSync(file);
+    const fd = openSync(file, 'w');
+    let size = 0;
+    try {
+      let pending = '';
+      const out = (chunk: string): void => {
+        pending += chunk;
+        if (pending.length < 1 << 20) return;
+        size += writeAll(fd, Buffer.from(pending, 'latin1'));
+        pending = '';
+      };
+      rdbImageToCommands(img, loadLimits(s), saveOptions(s), s.dbs.length, out);
+      size += writeAll(fd, Buffer.from(pending, 'latin1'));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return size;
   }
 
   /** Abandons a running rewrite (its temp file is removed). */
@@ -450,6 +479,12 @@ class Aof {
     return true;
   }
 
+}
+
+function writeAll(fd: number, data: Buffer): number {
+  let off = 0;
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+  return data.length;
 }
 
 function fsyncDir(dir: string): void {

@@ -9,6 +9,8 @@
  * last whole command to truncate a torn tail (aof-load-truncated).
  */
 
+import { dumpPayload, loadRdb, type LoadLimits, type SaveOptions } from './rdb';
+
 export type AofFileType = 'b' | 'h' | 'i';
 
 export interface AofFileInfo {
@@ -24,6 +26,36 @@ export interface AofManifest {
 }
 
 export class AofFormatError extends Error {}
+
+/**
+ * Turns an RDB image into AOF commands (a base file for aof-use-rdb-preamble no): per database a
+ * SELECT, then per key `RESTORE key <abs ms | 0> <DUMP payload> REPLACE ABSTTL`, which Redis 7.0
+ * runs as any other command when it loads the base. Keys already expired are left out.
+ */
+export function rdbImageToCommands(buf: Buffer, limits: LoadLimits, save: SaveOptions, databases: number, write: (chunk: string) => void): void {
+  let db = -1;
+  loadRdb(buf, {
+    limits,
+    databases,
+    checksum: false,
+    dropExpired: true,
+    onKey: (k) => {
+      if (k.db !== db) {
+        db = k.db;
+        write(encodeArgs(['SELECT', String(db)]));
+      }
+      const p = dumpPayload(k.value, save);
+      const payload = p.latin1Slice(0, p.length);
+      write(encodeArgs(['RESTORE', k.key, k.expireAt === -1 ? '0' : String(k.expireAt), payload, 'REPLACE', 'ABSTTL']));
+    },
+  });
+}
+
+function encodeArgs(argv: readonly string[]): string {
+  let out = '*' + argv.length + '\r\n';
+  for (const a of argv) out += '$' + a.length + '\r\n' + a + '\r\n';
+  return out;
+}
 
 /** Splits a manifest line as Redis's sdssplitargs does for the plain and double-quoted words it writes. */
 function splitWords(line: string): string[] {
