@@ -95,12 +95,23 @@ describe.skipIf(!oracleAvailable)('COMMAND against Redis', () => {
     ]);
   });
 
-  it('differs from Redis on SET only in its hand-written key spec', async () => {
-    const [a, b] = await Promise.all([pair.ours.call('COMMAND', 'INFO', 'set'), pair.theirs.call('COMMAND', 'INFO', 'set')]);
-    const head = '*1\r\n*10\r\n$3\r\nset\r\n:-3\r\n';
-    expect(a.startsWith(head) && b.startsWith(head)).toBe(true);
-    // Redis's SET spec carries notes and variable_flags that a derived spec does not have
-    expect(b).toContain('variable_flags');
-    expect(a).not.toContain('variable_flags');
+  it('describes every command with keys as Redis does: key specs, legacy ranges, flags', async () => {
+    const names = (await pair.theirs.call('COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'keyspace')).split('\r\n').filter((l) => /^[a-z_|]+$/.test(l));
+    const ours = new Set((await pair.ours.call('COMMAND', 'LIST')).split('\r\n'));
+    const keyed = ['set', 'smove', 'sort', 'sort_ro', 'eval', 'fcall', 'xread', 'xreadgroup', 'georadius', 'bitop', 'zunionstore', 'zrangestore', 'lmove', 'blmpop', 'pfmerge', 'copy', 'rename', 'bitfield', 'del', 'getdel'];
+    const all = [...new Set([...keyed, ...names.filter((n) => ours.has(n))])];
+    expect(all.length).toBeGreaterThan(25);
+    for (const name of all) await expectSame(pair, [['COMMAND', 'INFO', name]]);
+  });
+
+  it('tells the flags of each key in GETKEYSANDFLAGS as Redis does', async () => {
+    const cases = [
+      'set k v', 'set k v GET', 'bitfield k get u8 0', 'bitfield k set u8 0 1', 'sort k by x store d',
+      'georadius k 1 2 3 m store d', 'georadius k 1 2 3 m storedist d', 'zunionstore d 2 a b',
+      'xreadgroup group g c streams s1 s2 > >', 'xread count 1 streams a b 0 0', 'lmpop 2 a b left',
+      'smove a b c', 'rename a b', 'copy a b', 'bitop and d a b', 'zrangestore d s 0 1', 'pfmerge d a b',
+      'sintercard 2 a b', 'eval x 2 k1 k2 a', 'geosearchstore d s frommember m byradius 1 m', 'del a b',
+    ];
+    for (const c of cases) await expectSame(pair, [['COMMAND', 'GETKEYSANDFLAGS', ...c.split(' ')]]);
   });
 });

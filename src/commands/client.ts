@@ -208,7 +208,7 @@ register([
       c.error(errArity(argv[0]!.toLowerCase()));
     },
     subcommands: [
-      sub('id', 2, ['fast'], 'Returns the unique client ID of the connection.', (c) => c.int(c.id)),
+      sub('id', 2, [], 'Returns the unique client ID of the connection.', (c) => c.int(c.id)),
       sub('getname', 2, ['fast'], 'Returns the name of the connection.', (c) => (c.name === '' ? c.nil() : c.bulk(c.name))),
       sub('setname', 3, ['fast'], 'Sets the connection name.', (c, argv) => {
         if (!validClientName(argv[2]!)) return c.error('ERR Client names cannot contain spaces, newlines or special characters.');
@@ -216,7 +216,7 @@ register([
         c.ok();
       }),
       sub('list', -2, ['admin'], 'Lists open connections.', clientList),
-      sub('info', 2, [], 'Returns information about the connection.', (c) => c.verbatim(describeClient(c) + '\n')),
+      { ...sub('info', 2, [], 'Returns information about the connection.', (c) => c.verbatim(describeClient(c) + '\n')), tips: ['nondeterministic_output'] },
       sub('kill', -3, ['admin'], 'Terminates open connections.', clientKill),
       sub('pause', -3, ['admin'], 'Suspends commands processing.', (c, argv, s) => {
         const ms = parseInteger(argv[2]!);

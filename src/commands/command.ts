@@ -3,15 +3,16 @@
  * GETKEYSANDFLAGS, HELP), in Redis 7's reply shapes.
  *
  * Everything is read from `commandTable` at call time, so commands registered by any module appear.
- * Redis keeps hand-written key specs per command; ours are derived from each spec's [first,last,step]
- * triple (an index begin_search and a range find_keys) and its key flags (the optional keyFlags, else
- * a guess from the write/readonly flags). Flags and ACL categories are printed in Redis's table order
+ * Key specs: those of the commands whose keys are not one range come from command-keyspecs.ts
+ * (Redis's own); the others are derived from each spec's [first,last,step] triple (an index
+ * begin_search and a range find_keys) and its key flags (keyFlags, else a guess from the flags). Flags and ACL categories are printed in Redis's table order
  * so that replies compare byte for byte with the real server.
  */
 
 import { ERR_SYNTAX, is } from '../args';
 import type { Client } from '../client';
 import { commandTable, keyPositions, register, type CommandSpec } from '../command';
+import { KEY_SPECS, type KeySpec } from '../command-keyspecs';
 import { globMatch } from '../keyspace/glob';
 
 /** The flags COMMAND INFO shows, in Redis's order (others, like sentinel, are not shown). */
@@ -60,50 +61,150 @@ function hasKeySpec(spec: CommandSpec): boolean {
 
 function writeKeySpecs(c: Client, spec: CommandSpec): void {
   // RESP3 sends the key specs and the subcommands as sets, as Redis does
-  if (!hasKeySpec(spec)) {
-    c.set(0);
-    return;
-  }
-  c.set(1);
-  c.map(3);
-  c.bulk('flags');
-  const kf = keyFlagsOf(spec);
-  c.set(kf.length);
-  for (const f of kf) c.simple(f);
+  const specs = keySpecsOf(spec);
+  c.set(specs.length);
+  for (const ks of specs) writeKeySpec(c, ks);
+}
+
+/** The key specs of a command: Redis's own where its keys are not one range, else derived. */
+function keySpecsOf(spec: CommandSpec): readonly KeySpec[] {
+  const declared = KEY_SPECS.get(spec.name);
+  if (declared !== undefined) return declared;
+  if (!hasKeySpec(spec)) return [];
   const [first, last, step] = spec.keys;
+  const flags = keyFlagsOf(spec);
+  if (first === 0) return [{ flags, begin: { type: 'unknown' }, find: { type: 'unknown' } }];
+  return [{ flags, begin: { type: 'index', index: first }, find: { type: 'range', lastkey: last < 0 ? last : last - first, keystep: step, limit: 0 } }];
+}
+
+function writeKeySpec(c: Client, ks: KeySpec): void {
+  c.map(ks.notes !== undefined ? 4 : 3);
+  if (ks.notes !== undefined) {
+    c.bulk('notes');
+    c.bulk(ks.notes);
+  }
+  c.bulk('flags');
+  c.set(ks.flags.length);
+  for (const f of ks.flags) c.simple(f);
   c.bulk('begin_search');
   c.map(2);
-  if (first === 0) {
-    c.bulk('type');
-    c.bulk('unknown');
-    c.bulk('spec');
-    c.map(0);
-    c.bulk('find_keys');
-    c.map(2);
-    c.bulk('type');
-    c.bulk('unknown');
-    c.bulk('spec');
-    c.map(0);
-    return;
-  }
   c.bulk('type');
-  c.bulk('index');
+  const b = ks.begin;
+  c.bulk(b.type);
   c.bulk('spec');
-  c.map(1);
-  c.bulk('index');
-  c.int(first);
+  if (b.type === 'index') {
+    c.map(1);
+    c.bulk('index');
+    c.int(b.index);
+  } else if (b.type === 'keyword') {
+    c.map(2);
+    c.bulk('keyword');
+    c.bulk(b.keyword);
+    c.bulk('startfrom');
+    c.int(b.startfrom);
+  } else c.map(0);
   c.bulk('find_keys');
   c.map(2);
   c.bulk('type');
-  c.bulk('range');
+  const f = ks.find;
+  c.bulk(f.type);
   c.bulk('spec');
-  c.map(3);
-  c.bulk('lastkey');
-  c.int(last < 0 ? last : last - first);
-  c.bulk('keystep');
-  c.int(step);
-  c.bulk('limit');
-  c.int(0);
+  if (f.type === 'range') {
+    c.map(3);
+    c.bulk('lastkey');
+    c.int(f.lastkey);
+    c.bulk('keystep');
+    c.int(f.keystep);
+    c.bulk('limit');
+    c.int(f.limit);
+  } else if (f.type === 'keynum') {
+    c.map(3);
+    c.bulk('keynumidx');
+    c.int(f.keynumidx);
+    c.bulk('firstkey');
+    c.int(f.firstkey);
+    c.bulk('keystep');
+    c.int(f.keystep);
+  } else c.map(0);
+}
+
+/**
+ * The argv positions one key spec finds (Redis's getKeysUsingKeySpecs), to tell each key's flags
+ * apart in GETKEYSANDFLAGS.
+ */
+function positionsOf(ks: KeySpec, argv: string[]): number[] {
+  const b = ks.begin;
+  let start: number;
+  if (b.type === 'index') start = b.index;
+  else if (b.type === 'keyword') {
+    start = -1;
+    const keyword = b.keyword.toLowerCase();
+    if (b.startfrom >= 0) {
+      for (let i = b.startfrom; i < argv.length; i++) if (is(argv[i]!, keyword)) { start = i + 1; break; }
+    } else {
+      for (let i = argv.length + b.startfrom; i > 0; i--) if (is(argv[i]!, keyword)) { start = i + 1; break; }
+    }
+    if (start === -1) return [];
+  } else return [];
+  const f = ks.find;
+  const out: number[] = [];
+  if (f.type === 'range') {
+    let last = f.lastkey >= 0 ? start + f.lastkey : argv.length + f.lastkey;
+    if (f.lastkey < 0 && f.limit > 1) last = start + Math.floor((argv.length - start) / f.limit) - 1;
+    for (let i = start; i <= last && i < argv.length; i += f.keystep) out.push(i);
+  } else if (f.type === 'keynum') {
+    const n = Number(argv[start + f.keynumidx]);
+    if (!Number.isInteger(n) || n < 0) return [];
+    const first = start + f.firstkey;
+    for (let k = 0, i = first; k < n && i < argv.length; k++, i += f.keystep) out.push(i);
+  }
+  return out;
+}
+
+/**
+ * The flags of the key at argv position i: those of the first spec that finds it, else of a spec
+ * whose keys cannot be found from the spec alone (SORT's STORE). Variable flags are worked out
+ * from the arguments, as Redis's key procs do (SET without GET only writes; BITFIELD with only GETs
+ * only reads).
+ */
+function flagsAt(spec: CommandSpec, argv: string[], i: number): readonly string[] {
+  if (spec.name === 'set') return argv.slice(3).some((a) => is(a, 'get')) ? ['RW', 'access', 'update'] : ['OW', 'update'];
+  if (spec.name === 'bitfield') {
+    const writes = argv.slice(2).some((a) => is(a, 'set') || is(a, 'incrby'));
+    return writes ? ['RW', 'access', 'update'] : ['RO', 'access'];
+  }
+  const declared = KEY_SPECS.get(spec.name);
+  if (declared !== undefined) {
+    for (const ks of declared) if (positionsOf(ks, argv).includes(i)) return ks.flags;
+    // the last such spec: SORT's keys past the first are its STORE destination
+    for (let j = declared.length - 1; j >= 0; j--) if (declared[j]!.begin.type === 'unknown') return declared[j]!.flags;
+  }
+  return keyFlagsOf(spec);
+}
+
+/**
+ * The (first, last, step) COMMAND INFO shows before the key specs: for several specs, as Redis
+ * derives it from them (contiguous index/range specs merged; anything else gives 0 0 0).
+ */
+function legacyRange(spec: CommandSpec): [number, number, number] {
+  const declared = KEY_SPECS.get(spec.name);
+  if (declared === undefined) return spec.getKeys !== undefined ? [0, 0, 0] : [spec.keys[0], spec.keys[1], spec.keys[2]];
+  let first = Number.MAX_SAFE_INTEGER;
+  let last = 0;
+  let prevLast = 0;
+  for (const ks of declared) {
+    const b = ks.begin;
+    const f = ks.find;
+    if (b.type !== 'index' || f.type !== 'range') continue;
+    if (declared.length === 1) return [b.index, f.lastkey < 0 ? f.lastkey : b.index + f.lastkey, f.keystep];
+    if (f.keystep !== 1 || (prevLast !== 0 && prevLast !== b.index - 1)) return [0, 0, 0];
+    first = Math.min(first, b.index);
+    const abs = f.lastkey >= 0 ? f.lastkey + b.index : f.lastkey;
+    // compared unsigned, as Redis does: a negative (from the end) wins
+    last = (abs >>> 0) > (last >>> 0) ? abs : last;
+    prevLast = last;
+  }
+  return first === Number.MAX_SAFE_INTEGER ? [0, 0, 0] : [first, last, 1];
 }
 
 /** One COMMAND INFO entry. */
@@ -114,10 +215,10 @@ function writeInfo(c: Client, spec: CommandSpec): void {
   c.int(spec.arity);
   c.set(flags.length);
   for (const f of flags) c.simple(f);
-  const movable = spec.getKeys !== undefined;
-  c.int(movable ? 0 : spec.keys[0]);
-  c.int(movable ? 0 : spec.keys[1]);
-  c.int(movable ? 0 : spec.keys[2]);
+  const [first, last, step] = legacyRange(spec);
+  c.int(first);
+  c.int(last);
+  c.int(step);
   c.set(cats.length);
   for (const cat of cats) c.simple(cat);
   const tips = spec.tips ?? [];
@@ -342,11 +443,12 @@ register([
       sub('getkeysandflags', -4, 'Extract keys and access flags given a full Redis command', (c, argv) => {
         const r = getKeysFor(c, argv);
         if (r === null) return;
-        const kf = keyFlagsOf(r.spec);
         c.array(r.keys.length);
+        const cmd = argv.slice(2);
         for (const i of r.keys) {
           c.array(2);
           c.bulk(argv[i]!);
+          const kf = flagsAt(r.spec, cmd, i - 2);
           c.set(kf.length);
           for (const f of kf) c.simple(f);
         }

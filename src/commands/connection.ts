@@ -35,7 +35,7 @@ register([
   {
     name: 'echo',
     arity: 2,
-    flags: ['fast'],
+    flags: ['loading', 'stale', 'fast'],
     keys: [0, 0, 0],
     categories: ['@connection'],
     docs: { summary: 'Returns the given string.', since: '1.0.0', group: 'connection', complexity: 'O(1)' },

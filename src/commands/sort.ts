@@ -393,7 +393,7 @@ register([
   {
     name: 'sort_ro',
     arity: -2,
-    flags: ['readonly'],
+    flags: ['readonly', 'movablekeys'],
     keys: [1, 1, 1],
     categories,
     keyFlags: ['RO', 'access'],
