@@ -317,8 +317,14 @@ describe('replication between tredis servers', () => {
     const b = await startTestServer({ 'enable-debug-command': 'yes' });
     const ra = new Redis(a.port, '127.0.0.1');
     const rb = new Redis(b.port, '127.0.0.1');
+    // a real Redis follows too, when installed: it must end with the same keyspace
+    const oracle = oracleAvailable ? await startOracle(['--enable-debug-command', 'yes']) : null;
+    const ro = oracle !== null ? new Redis(oracle.port, '127.0.0.1') : null;
     try {
       await rb.replicaof('127.0.0.1', String(a.port));
+      if (ro !== null) await ro.replicaof('127.0.0.1', String(a.port));
+      await ra.rpush('payload-source', 'x', 'y', 'z');
+      const payload = (await ra.dumpBuffer('payload-source'))!;
       const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
       const key = (): string => pick(['k1', 'k2', 'k3', 'k4', 'k5']);
       const mem = (): string => pick(['a', 'b', 'c', 'd', '1', '2', '3.5']);
@@ -355,17 +361,38 @@ describe('replication between tredis servers', () => {
         () => ['COPY', key(), key(), 'REPLACE'],
         () => ['RENAME', key(), key()],
         () => ['SELECT', String(Math.floor(rnd() * 2))],
+        () => ['EVAL', "redis.call('INCR', KEYS[1]); return redis.call('SET', KEYS[2], ARGV[1])", '2', key(), key(), mem()],
+        () => ['RESTORE', key(), String(Math.floor(rnd() * 3) * 50000), 'PAYLOAD', 'REPLACE'],
+        () => ['SETEX', key(), String(1 + Math.floor(rnd() * 100)), mem()],
+        () => ['ZMPOP', '2', key(), key(), 'MIN', 'COUNT', '2'],
+        () => ['HSET', key(), mem(), mem(), mem(), mem()],
+        () => ['FLUSHDB'],
       ];
       for (let i = 0; i < 1500; i++) {
-        const cmd = pick(gens)().map(String);
-        await ra.call(cmd[0]!, ...cmd.slice(1)).catch(() => undefined);
+        let cmd = pick(gens)().map(String);
+        // FLUSHDB now and then only, so that the keyspace grows
+        if (cmd[0] === 'FLUSHDB' && rnd() < 0.9) cmd = ['PING'];
+        if (rnd() < 0.05) {
+          // a transaction of a few of them
+          const tx = ra.multi();
+          for (let j = 0; j < 3; j++) {
+            const c = pick(gens)().map(String);
+            if (c[0] !== 'SELECT' && c[0] !== 'FLUSHDB') tx.call(c[0]!, ...c.slice(1));
+          }
+          await tx.exec().catch(() => undefined);
+          continue;
+        }
+        const args: (string | Buffer)[] = cmd.slice(1).map((x) => (x === 'PAYLOAD' ? payload : x));
+        await ra.call(cmd[0]!, ...args).catch(() => undefined);
       }
       await ra.select(0);
       await expectInSync(ra, rb);
+      if (ro !== null) await expectInSync(ra, ro);
     } finally {
       ra.disconnect();
       rb.disconnect();
-      await Promise.all([a.close(), b.close()]);
+      ro?.disconnect();
+      await Promise.all([a.close(), b.close(), oracle?.close()]);
     }
   });
 });
