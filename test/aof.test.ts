@@ -140,6 +140,25 @@ describe('AOF layout and loading', () => {
     if (oracleAvailable) expect((await oracleDigest(dir)).digest).toBe(digest);
   });
 
+  it('aof-timestamp-enabled: #TS annotations are written, and skipped when loading (tredis and Redis 7.0)', async () => {
+    const dir = tempDir();
+    const srv = await startTestServer({ dir, appendonly: 'yes', 'aof-timestamp-enabled': 'yes', 'enable-debug-command': 'yes' });
+    const s = await RawSession.connect(srv.port);
+    await waitRewrite(s);
+    await writeMix(s, 'a');
+    const incr = readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1');
+    expect(incr).toMatch(/^#TS:\d+\r\n\*2\r\n\$6\r\nSELECT\r\n/);
+    const digest = await s.call('DEBUG', 'DIGEST');
+    s.close();
+    await srv.close();
+    const again = await startTestServer({ dir, appendonly: 'yes', 'enable-debug-command': 'yes' });
+    const s2 = await RawSession.connect(again.port);
+    expect(await s2.call('DEBUG', 'DIGEST')).toBe(digest);
+    s2.close();
+    await again.close();
+    if (oracleAvailable) expect((await oracleDigest(dir)).digest).toBe(digest);
+  });
+
   it('a torn last command is dropped and the file truncated (aof-load-truncated yes); refused with no', async () => {
     const dir = tempDir();
     const srv = await startTestServer({ dir, appendonly: 'yes', 'enable-debug-command': 'yes' });
@@ -299,7 +318,8 @@ describe('AOF on a replica', () => {
 describe.skipIf(!oracleAvailable)('AOF interop with real Redis 7.0', () => {
   it.each(['yes', 'no'])('tredis loads an AOF directory Redis wrote (base + incr after a rewrite), aof-use-rdb-preamble %s', async (preamble) => {
     const dir = tempDir();
-    const o = await startOracle(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--enable-debug-command', 'yes', '--aof-use-rdb-preamble', preamble]);
+    // timestamps too: Redis's loader skips its #TS annotations, so must ours
+    const o = await startOracle(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--enable-debug-command', 'yes', '--aof-use-rdb-preamble', preamble, '--aof-timestamp-enabled', 'yes']);
     const s = await RawSession.connect(o.port);
     await writeMix(s, 'r1');
     // a stream with a consumer group and pending entries, a big list, hash and zset (Redis's rewrite commands)

@@ -62,6 +62,9 @@ class Aof {
   flushScheduled = false;
   unsynced = false;
   fsyncInFlight = -1;
+  /** aof-timestamp-enabled: a `#TS:<unix>` annotation before the first command of each second */
+  timestamps = false;
+  lastTimestamp = -1;
   /** appendfsync always (cached: the flush point runs per batch) */
   always = false;
   deferredClose = -1;
@@ -96,6 +99,13 @@ class Aof {
 
   /** the propagation sink: buffers the command, with SELECT when the database changes */
   readonly sink = (db: number, encoded: string): void => {
+    if (this.timestamps) {
+      const sec = Math.floor(clock.now / 1000);
+      if (sec !== this.lastTimestamp) {
+        this.lastTimestamp = sec;
+        this.buffer += `#TS:${sec}\r\n`;
+      }
+    }
     if (db !== -1 && db !== this.selectedDb) {
       this.buffer += encodeCommand(['SELECT', String(db)]);
       this.selectedDb = db;
@@ -543,6 +553,8 @@ export function installAof(s: ServerState): void {
     } else a.disable();
   });
   s.afterReplicaLoad = () => a.restart();
+  a.timestamps = s.config.bool('aof-timestamp-enabled');
+  s.config.onChange('aof-timestamp-enabled', (v) => (a.timestamps = v === 'yes'));
   s.config.onChange('appendfsync', (v) => {
     a.always = v === 'always';
     if (a.enabled) s.beforeReply = a.always ? a.flush : null;

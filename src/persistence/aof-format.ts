@@ -183,6 +183,15 @@ export function readCommands(buf: Buffer, from: number, run: (argv: string[]) =>
     badFormat,
   });
   while (pos < buf.length) {
+    if (buf[pos] === 35 /* '#' */) {
+      // an annotation (aof-timestamp-enabled's `#TS:<unix>`): skipped, as Redis does
+      const end = buf.indexOf(10, pos);
+      if (end === -1) return res(true, false);
+      pos = end + 1;
+      valid = pos;
+      if (!inMulti) outside = pos;
+      continue;
+    }
     if (buf[pos] !== 42 /* '*' */) return res(false, true);
     const head = readLine(buf, pos + 1);
     if (head === null) return res(true, false);
