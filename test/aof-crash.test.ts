@@ -6,7 +6,7 @@
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
@@ -70,6 +70,47 @@ async function startProcess(dir: string, port: number): Promise<{ kill: () => Pr
     },
   };
 }
+
+describe('AOF loading at start', () => {
+  it('a large AOF loads in slices: clients get -LOADING meanwhile, then every key is there', async () => {
+    const dir = tempDir();
+    const ad = path.join(dir, 'appendonlydir');
+    mkdirSync(ad);
+    writeFileSync(path.join(ad, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+    const N = 300000;
+    const parts: string[] = ['*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n'];
+    for (let i = 0; i < N; i++) {
+      const k = `key:${i}`;
+      parts.push(`*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$3\r\nval\r\n`);
+    }
+    writeFileSync(path.join(ad, 'appendonly.aof.1.incr.aof'), parts.join(''));
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      try {
+        const s = await RawSession.connect(port);
+        const r = await s.call('DBSIZE');
+        s.close();
+        seen.add(r.startsWith('-') ? r : 'int');
+        if (r === `:${N}\r\n`) break;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(seen.has('-LOADING Redis is loading the dataset in memory\r\n')).toBe(true);
+    const s = await RawSession.connect(port);
+    expect(await s.call('DBSIZE')).toBe(`:${N}\r\n`);
+    // appending goes on in the same incremental file
+    expect(await s.call('SET', 'after', 'load')).toBe('+OK\r\n');
+    s.close();
+    child.kill('SIGKILL');
+    await exited;
+    expect(readFileSync(path.join(ad, 'appendonly.aof.1.incr.aof'), 'latin1').endsWith('$5\r\nafter\r\n$4\r\nload\r\n')).toBe(true);
+  }, 60000);
+});
 
 describe('AOF and kill -9', () => {
   it('appendfsync always: every acknowledged write is there after kill -9', async () => {

@@ -21,7 +21,8 @@
  *
  * Loading at start (appendonly yes and a manifest present; the AOF then takes precedence over the
  * RDB): the base (RDB or commands), then each incremental file, run through execute() by a client of
- * kind 'master' (no gates, replies dropped). A torn tail of the last file is cut off with a warning
+ * kind 'master' (no gates, replies dropped), in slices once the server listens: other clients get
+ * -LOADING meanwhile, as during an RDB load. A torn tail of the last file is cut off with a warning
  * when aof-load-truncated is on.
  */
 
@@ -43,12 +44,16 @@ import {
   readCommands,
   type AofFileInfo,
   type AofManifest,
+  type ReadResult,
 } from '../persistence/aof-format';
+
+/** how long one slice of start-up loading runs before clients get their -LOADING replies */
+const LOAD_SLICE_MS = 10;
 import { RdbError } from '../persistence/rdb-format';
 import type { Snapshot } from '../persistence/snapshot';
 import { encodeCommand } from '../propagation';
 import type { ServerState } from '../state';
-import { loadLimits, rdbLoadBuffer, saveOptions, startLoading, startSnapshot } from './persistence';
+import { loadLimits, rdbLoadBuffer, saveOptions, setLoading, startLoading, startSnapshot } from './persistence';
 
 class Aof {
   enabled = false;
@@ -418,28 +423,38 @@ class Aof {
   }
 
   /**
-   * Loads the AOF the manifest names, synchronously. Returns false when there is no manifest;
-   * throws with Redis's wording when the AOF cannot be loaded.
+   * Loads the AOF the manifest names, in slices once the server listens (clients get -LOADING
+   * meanwhile; an RDB base loads in one piece). Null when there is no manifest; the promise rejects
+   * with Redis's wording when the AOF cannot be loaded.
    */
-  load(): boolean {
-    const s = this.s;
+  load(): Promise<void> | null {
     const dir = this.dir;
     const mpath = path.join(dir, manifestName(this.prefix));
     let text: string;
     try {
       text = readFileSync(mpath, 'latin1');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw new Error(`Fatal error: can't open the AOF manifest ${manifestName(this.prefix)} for reading: ${strerror(err)}`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      return Promise.reject(new Error(`Fatal error: can't open the AOF manifest ${manifestName(this.prefix)} for reading: ${strerror(err)}`));
     }
-    const m = parseManifest(text);
+    return this.loadFiles(text);
+  }
+
+  private async loadFiles(text: string): Promise<void> {
+    const s = this.s;
+    const dir = this.dir;
     const started = Date.now();
-    const files = [...(m.base ? [m.base] : []), ...m.incrs];
     const c = new Client(s.nextClientId++, null, s.dbs[0]!, { maxBulkLen: Number.MAX_SAFE_INTEGER, maxQueryBuffer: Number.MAX_SAFE_INTEGER, unauthenticated: false });
     c.kind = 'master';
+    const run = (argv: string[]): void => {
+      execute(c, argv, s);
+      c.take();
+    };
+    setLoading(s, true);
     s.dbHooks.showExpired = true;
-    let keys = 0;
     try {
+      const m = parseManifest(text);
+      const files = [...(m.base ? [m.base] : []), ...m.incrs];
       for (let i = 0; i < files.length; i++) {
         const f = files[i]!;
         const fp = path.join(dir, f.name);
@@ -450,21 +465,25 @@ class Aof {
           if (f.type === 'i' && (err as NodeJS.ErrnoException).code === 'ENOENT' && i === files.length - 1) continue;
           throw new Error(`Fatal error: can't open the append log file ${f.name} for reading: ${strerror(err)}`);
         }
-        const size = buf.length;
+        setLoading(s, true, buf.length, 0);
         let from = 0;
         if (buf.length >= 5 && buf.latin1Slice(0, 5) === 'REDIS') {
           if (f.type !== 'b') throw new Error(`Bad file format reading the append only file ${f.name}`);
-          const res = rdbLoadBuffer(s, buf, { log: true });
-          keys += res.keysLoaded;
+          rdbLoadBuffer(s, buf, { log: true });
           from = buf.length;
         }
-        clock.refresh();
-        const r = readCommands(buf, from, (argv) => {
-          execute(c, argv, s);
-          c.take();
-        });
+        let r: ReadResult;
+        for (;;) {
+          clock.refresh();
+          const deadline = performance.now() + LOAD_SLICE_MS;
+          r = readCommands(buf, from, run, () => performance.now() >= deadline);
+          if (!r.paused) break;
+          from = r.valid;
+          setLoading(s, true, buf.length, from);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         if (r.badFormat) throw new Error(`Bad file format reading the append only file ${f.name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
-        let len = size;
+        let len = buf.length;
         if (r.truncated) {
           const last = i === files.length - 1;
           if (!last || !s.config.bool('aof-load-truncated')) {
@@ -489,21 +508,20 @@ class Aof {
         else this.incrSize += len;
         s.log.notice(`DB loaded from ${f.type === 'b' ? 'base' : 'incr'} file ${f.name}`);
       }
+      this.manifest = m;
     } catch (err) {
-      if (err instanceof AofFormatError || err instanceof RdbError) throw new Error(`Bad file format reading the append only file: ${err.message}`);
-      throw err;
+      const msg = err instanceof AofFormatError || err instanceof RdbError ? `Bad file format reading the append only file: ${err.message}` : err instanceof Error ? err.message : String(err);
+      s.log.warning(msg);
+      throw new Error(msg);
     } finally {
       s.dbHooks.showExpired = false;
       c.multi = null;
+      setLoading(s, false);
     }
     s.dirty = 0;
-    this.manifest = m;
     this.manifestValid = true;
-    void keys;
     s.log.notice(`DB loaded from append only file: ${((Date.now() - started) / 1000).toFixed(3)} seconds`);
-    return true;
   }
-
 }
 
 function writeAll(fd: number, data: Buffer): number {
@@ -580,25 +598,15 @@ export function installAof(s: ServerState): void {
 }
 
 /**
- * Start-up loading when appendonly is on: the AOF when its manifest exists (synchronously, before
- * the server listens), else the RDB as usual; appending starts once loaded. Null when appendonly is
+ * Start-up loading when appendonly is on: the AOF when its manifest exists (in slices, the server
+ * answering -LOADING meanwhile), else the RDB as usual; appending starts once loaded. Null when appendonly is
  * off (the caller loads the RDB).
  */
 export function startAofLoading(s: ServerState): Promise<void> | null {
   if (!s.config.bool('appendonly')) return null;
   const a = aofOf(s);
-  let found: boolean;
-  try {
-    found = a.load();
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    s.log.warning(msg);
-    return Promise.reject(new Error(msg));
-  }
-  if (found) {
-    a.enable(true);
-    return Promise.resolve();
-  }
+  const aof = a.load();
+  if (aof !== null) return aof.then(() => a.enable(true));
   const rdb = startLoading(s) ?? Promise.resolve();
   return rdb.then(() => a.enable(false, true));
 }

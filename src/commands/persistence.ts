@@ -596,6 +596,24 @@ export function startLoading(s: ServerState): Promise<void> | null {
   });
 }
 
+/**
+ * Marks the dataset as loading or loaded for another loader (the AOF): clients get -LOADING and
+ * INFO shows loading:1 with the figures given, as during an RDB load.
+ */
+export function setLoading(s: ServerState, on: boolean, total = 0, loadedBytes = 0): void {
+  const st = statsOf(s);
+  if (on && !st.loading) {
+    st.loadStart = Math.floor(Date.now() / 1000);
+    st.loadUsedMem = 0;
+  }
+  st.loadTotal = total;
+  st.loadLoaded = loadedBytes;
+  if (st.loading !== on) {
+    st.loading = on;
+    updateGate(s);
+  }
+}
+
 /** Start-up loading in one go, before the server listens (kept for embedders that want it). */
 export function loadAtStartup(s: ServerState): void {
   const file = rdbPath(s);

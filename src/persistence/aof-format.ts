@@ -157,6 +157,8 @@ export interface ReadResult {
   truncated: boolean;
   /** the file holds something that is not a command */
   badFormat: boolean;
+  /** `pause` asked to stop (outside MULTI/EXEC): resume from `valid` */
+  paused: boolean;
 }
 
 /** Reads `\r\n`-terminated decimal after `prefix` at pos; returns [value, next] or null when incomplete. */
@@ -171,16 +173,17 @@ function readLine(buf: Buffer, pos: number): [string, number] | null {
  * Calls `run` with each command of an AOF stream starting at `from` (RESP arrays of bulk strings,
  * arguments as latin1 strings). Stops at a torn tail or at something that is not a command.
  */
-export function readCommands(buf: Buffer, from: number, run: (argv: string[]) => void): ReadResult {
+export function readCommands(buf: Buffer, from: number, run: (argv: string[]) => void, pause?: () => boolean): ReadResult {
   let pos = from;
   let valid = from;
   let outside = from;
   let inMulti = false;
-  const res = (truncated: boolean, badFormat: boolean): ReadResult => ({
+  const res = (truncated: boolean, badFormat: boolean, paused = false): ReadResult => ({
     valid,
     validOutsideMulti: outside,
     truncated: truncated || inMulti,
     badFormat,
+    paused,
   });
   while (pos < buf.length) {
     if (buf[pos] === 35 /* '#' */) {
@@ -218,7 +221,10 @@ export function readCommands(buf: Buffer, from: number, run: (argv: string[]) =>
     pos = p;
     valid = p;
     if (name === 'exec') inMulti = false;
-    if (!inMulti) outside = p;
+    if (!inMulti) {
+      outside = p;
+      if (pause !== undefined && pause()) return res(false, false, true);
+    }
   }
   return res(false, false);
 }
