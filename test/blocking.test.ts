@@ -13,6 +13,11 @@ import { useDifferential, useServer } from './helpers/setup';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Waits (up to 5 s) until the in-process server holds n blocked clients. */
+async function untilHeld(state: { blocking: { blockedClients: number } }, n: number): Promise<void> {
+  for (let i = 0; i < 500 && state.blocking.blockedClients !== n; i++) await sleep(10);
+}
+
 /** blocked_clients from INFO, read raw */
 async function blockedClients(s: RawSession): Promise<number> {
   const info = await s.call('INFO', 'clients');
@@ -454,9 +459,10 @@ describe('blocking pops (ioredis)', () => {
     const waiters = [client(), client(), client()];
     try {
       const results: Promise<[string, string] | null>[] = [];
+      // each blocks before the next one asks (a loaded machine may connect them out of order)
       for (const w of waiters) {
         results.push(w.blpop('q', 0));
-        await sleep(20);
+        await untilHeld(t.srv.state, results.length);
       }
       expect(t.srv.state.blocking.blockedClients).toBe(3);
       await t.r.rpush('q', 'one', 'two');
@@ -535,13 +541,13 @@ describe('blocking pops (ioredis)', () => {
   it('a client that disconnects while blocked is forgotten; the next one gets the element', async () => {
     const gone = await RawSession.connect(t.srv.port);
     gone.write(encodeCommand(['BLPOP', 'q', '0']));
-    await sleep(30);
+    await untilHeld(t.srv.state, 1);
     const w = client();
     try {
       const p = w.blpop('q', 0);
-      await sleep(30);
+      await untilHeld(t.srv.state, 2);
       gone.close();
-      await sleep(30);
+      await untilHeld(t.srv.state, 1);
       await t.r.rpush('q', 'x');
       expect(await p).toEqual(['q', 'x']);
       expect(t.srv.state.blocking.blockedClients).toBe(0);

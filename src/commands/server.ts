@@ -172,6 +172,9 @@ register([
       s.dirty += emptyData(s, -1, mode);
       // with save points configured Redis also saves here (persistence.ts)
       s.afterFlushAll?.();
+      // replicas and the AOF get it even when nothing was there to flush (or the save reset dirty)
+      s.propagate(c.db.id, argv);
+      c.propagateAs = [];
       c.ok();
     },
   },
