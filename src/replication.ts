@@ -33,8 +33,13 @@ export interface ReplicaInfo {
   capaPsync2: boolean;
   /** came with PSYNC (answered +FULLRESYNC first), not the old SYNC */
   psync: boolean;
-  /** send_bulk: the stream it gets after its first ACK starts after this offset */
-  streamFrom: number;
+  /**
+   * the stream held for it while its snapshot is built and sent (and, diskless, until its first
+   * ACK): Redis keeps it in the replica's output buffer; null once it is online
+   */
+  pending: string[] | null;
+  /** the snapshot went out; a diskless replica now waits to ACK it */
+  imageSent: boolean;
   /** offset in its last REPLCONF ACK, and when that came (ms) */
   ackOffset: number;
   ackTime: number;
@@ -136,9 +141,11 @@ export class Replication {
     }
     this.backlog.append(data);
     for (const r of this.replicas.values()) {
-      if (r.state !== 'online' || r.client.closed) continue;
-      r.client.raw(data);
-      this.s.queueWrite(r.client);
+      if (r.client.closed) continue;
+      if (r.state === 'online') {
+        r.client.raw(data);
+        this.s.queueWrite(r.client);
+      } else if (r.pending !== null) r.pending.push(data);
     }
   }
 
@@ -181,7 +188,8 @@ export class Replication {
       capaEof: false,
       capaPsync2: false,
       psync: replid !== null,
-      streamFrom: 0,
+      pending: null,
+      imageSent: false,
       ackOffset: 0,
       ackTime: Date.now(),
     };
@@ -241,7 +249,11 @@ export class Replication {
     return true;
   }
 
-  /** Sends the snapshot to every replica waiting for one. */
+  /**
+   * Starts a full sync for every replica waiting for one: +FULLRESYNC with the offset now, then the
+   * snapshot as of now, built in slices between event-loop turns (persistence's forkless snapshot),
+   * while the stream that follows is held for them.
+   */
   private startFullSyncs(): void {
     const waiting = [...this.replicas.values()].filter((r) => r.state === 'wait_bgsave' && !r.client.closed);
     if (waiting.length === 0) return;
@@ -249,38 +261,59 @@ export class Replication {
     const diskless = s.config.bool('repl-diskless-sync');
     s.log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? 'replicas sockets' : 'disk'}`);
     const started = Date.now();
-    const image = this.snapshot(this.s);
-    s.log.notice(`Background RDB transfer started`);
     const offset = this.offset;
     // the stream after the snapshot must say which database it writes to
     this.forgetSelectedDb();
     for (const r of waiting) {
-      const c = r.client;
-      if (r.psync) c.raw(`+FULLRESYNC ${s.replId} ${offset}\r\n`);
-      if (diskless && r.capaEof) {
-        const mark = randomBytes(20).toString('hex');
-        c.raw(`$EOF:${mark}\r\n`);
-        c.raw(image.latin1Slice(0, image.length));
-        c.raw(mark);
-        // a diskless replica finds the end of the image by its last bytes: the stream must wait
-        // for its first ACK, as Redis's does
-        r.state = 'send_bulk';
-        r.streamFrom = offset;
-      } else {
-        c.raw(`$${image.length}\r\n`);
-        c.raw(image.latin1Slice(0, image.length));
-        r.state = 'online';
-      }
-      r.ackTime = Date.now();
-      this.syncFull++;
-      s.queueWrite(c);
-      s.log.notice(`Synchronization with replica ${r.ip}:${r.port} succeeded`);
+      if (r.psync) r.client.raw(`+FULLRESYNC ${s.replId} ${offset}\r\n`);
+      s.queueWrite(r.client);
+      r.state = 'send_bulk';
+      r.pending = [];
+      r.imageSent = false;
     }
-    s.log.verbose(`Snapshot for ${waiting.length} replica(s): ${image.length} bytes in ${Date.now() - started} ms`);
+    this.buildImage((image) => {
+      s.log.notice(`Background RDB transfer started`);
+      for (const r of waiting) {
+        const c = r.client;
+        if (c.closed || this.replicas.get(c) !== r) continue;
+        if (diskless && r.capaEof) {
+          const mark = randomBytes(20).toString('hex');
+          c.raw(`$EOF:${mark}\r\n`);
+          c.raw(image.latin1Slice(0, image.length));
+          c.raw(mark);
+          // a diskless replica finds the end of the image by its last bytes: the stream waits for
+          // its first ACK, as Redis's does
+          r.imageSent = true;
+        } else {
+          c.raw(`$${image.length}\r\n`);
+          c.raw(image.latin1Slice(0, image.length));
+          this.putOnline(r);
+        }
+        r.ackTime = Date.now();
+        this.syncFull++;
+        s.queueWrite(c);
+        s.log.notice(`Synchronization with replica ${r.ip}:${r.port} succeeded`);
+      }
+      s.log.verbose(`Snapshot for ${waiting.length} replica(s): ${image.length} bytes in ${Date.now() - started} ms`);
+    });
   }
 
-  /** Builds the RDB image a full sync sends (installed by persistence; see commands/replication.ts). */
-  snapshot: (s: ServerState) => Buffer = () => {
+  /** Sends a replica the stream held for it; from now on it gets the stream as it goes. */
+  private putOnline(r: ReplicaInfo): void {
+    const held = r.pending;
+    r.pending = null;
+    r.state = 'online';
+    if (held !== null && held.length !== 0) {
+      r.client.raw(held.join(''));
+      this.s.queueWrite(r.client);
+    }
+  }
+
+  /**
+   * Builds the RDB image a full sync sends and hands it to `done` (installed by
+   * commands/replication.ts: a forkless snapshot, or one built at once while a BGSAVE runs).
+   */
+  buildImage: (done: (image: Buffer) => void) => void = () => {
     throw new Error('no snapshot writer installed');
   };
 
@@ -291,19 +324,7 @@ export class Replication {
   ack(c: Client, offset: number): void {
     const r = this.replicas.get(c);
     if (r === undefined) return;
-    if (r.state === 'send_bulk') {
-      const backlog = this.backlog;
-      if (backlog === null || !backlog.covers(r.streamFrom + 1)) {
-        c.close();
-        return;
-      }
-      r.state = 'online';
-      const missed = backlog.from(r.streamFrom + 1);
-      if (missed.length !== 0) {
-        c.raw(missed.latin1Slice(0, missed.length));
-        this.s.queueWrite(c);
-      }
-    }
+    if (r.state === 'send_bulk' && r.imageSent) this.putOnline(r);
     if (offset > r.ackOffset) r.ackOffset = offset;
     r.ackTime = Date.now();
     if (this.waiters.length !== 0) this.checkWaiters();

@@ -285,6 +285,35 @@ describe('replication between tredis servers', () => {
     }
   });
 
+  it('a full sync of a large dataset while writes go on: the snapshot is built in slices and the writes made meanwhile follow it', async () => {
+    const a = await startTestServer({ 'repl-diskless-sync-delay': '0', 'enable-debug-command': 'yes' });
+    const b = await startTestServer({ 'enable-debug-command': 'yes' });
+    const oracle = oracleAvailable ? await startOracle(['--enable-debug-command', 'yes']) : null;
+    const ra = new Redis(a.port, '127.0.0.1');
+    const rb = new Redis(b.port, '127.0.0.1');
+    const ro = oracle !== null ? new Redis(oracle.port, '127.0.0.1') : null;
+    try {
+      await ra.call('DEBUG', 'POPULATE', '60000', 'key', '32');
+      await ra.rpush('big-list', ...Array.from({ length: 5000 }, (_, i) => `e${i}`));
+      await rb.replicaof('127.0.0.1', String(a.port));
+      if (ro !== null) await ro.replicaof('127.0.0.1', String(a.port));
+      // writes while the snapshot is being built and sent, to keys already saved and not yet saved
+      for (let i = 0; i < 400; i++) {
+        await ra.set(`key:${(i * 7919) % 60000}`, `changed-${i}`);
+        await ra.lpush('big-list', `new-${i}`);
+        await ra.incr('counter');
+      }
+      await expectInSync(ra, rb);
+      if (ro !== null) await expectInSync(ra, ro);
+      expect(await rb.get('counter')).toBe('400');
+    } finally {
+      ra.disconnect();
+      rb.disconnect();
+      ro?.disconnect();
+      await Promise.all([a.close(), b.close(), oracle?.close()]);
+    }
+  });
+
   it('WAIT counts the replicas that acknowledged, and times out', async () => {
     const a = await startTestServer({ 'repl-diskless-sync-delay': '0', 'enable-debug-command': 'yes' });
     const b = await startTestServer({ 'enable-debug-command': 'yes' });

@@ -14,7 +14,7 @@ import { writeRdb } from '../persistence/rdb';
 import { becomeLeader, becomeReplica } from '../replica-link';
 import { replicationOf, replconfOption } from '../replication';
 import type { ServerState } from '../state';
-import { saveOptions } from './persistence';
+import { saveOptions, startSnapshot } from './persistence';
 
 const docs = (summary: string, since: string, group = 'server') => ({ summary, since, group, complexity: 'O(1)' });
 
@@ -238,7 +238,7 @@ function updateChecks(s: ServerState): void {
   };
 }
 
-/** An RDB image of the whole dataset, for a full sync. */
+/** An RDB image of the whole dataset built at once (a full sync while a BGSAVE runs). */
 function snapshot(s: ServerState): Buffer {
   const chunks: Buffer[] = [];
   const w = new RdbWriter({ compression: s.config.bool('rdbcompression') }, (chunk) => chunks.push(Buffer.from(chunk)), 1 << 20);
@@ -280,7 +280,22 @@ function infoLines(s: ServerState): string[] {
 /** Connects replication to a server: called once by startServer. */
 export function installReplication(s: ServerState): void {
   const repl = replicationOf(s);
-  repl.snapshot = snapshot;
+  repl.buildImage = (done) => {
+    const chunks: Buffer[] = [];
+    const snap = startSnapshot(
+      s,
+      (chunk) => chunks.push(Buffer.from(chunk)),
+      (err) => {
+        if (err === null) done(Buffer.concat(chunks));
+        else {
+          s.log.warning(`Snapshot for replicas failed: ${err.message}; building it at once`);
+          done(snapshot(s));
+        }
+      },
+    );
+    // a BGSAVE holds the snapshot machinery: build this one in one go
+    if (snap === null) done(snapshot(s));
+  };
   s.infoSections.set('replication', () => infoLines(s));
   s.infoFields.set('sync_full', () => repl.syncFull);
   s.infoFields.set('sync_partial_ok', () => repl.syncPartialOk);
