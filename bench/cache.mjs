@@ -18,10 +18,8 @@
  * `--record` appends the report to bench/RESULTS.md.
  */
 
-import { appendFileSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { fmt, machine, root, rss, startServer } from './lib.mjs';
+import { fmt, machine, publish, rss, runMain, startServer } from './lib.mjs';
 
 const env = process.env;
 const REQUESTS = Number(env.CACHE_REQUESTS ?? 10_000_000);
@@ -32,7 +30,6 @@ const CONNS = Number(env.CACHE_CONNS ?? 8);
 const DEPTH = Number(env.CACHE_DEPTH ?? 32);
 const VALUE_SIZE = 1024;
 const TTL = 86400;
-const record = process.argv.includes('--record');
 
 function mulberry32(seed) {
   let t = seed >>> 0;
@@ -245,12 +242,7 @@ async function main() {
     }
   }
   lines.push('');
-  const report = lines.join('\n');
-  console.log(report);
-  if (record) appendFileSync(path.join(root, 'bench/RESULTS.md'), '\n' + report);
+  publish(lines);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -5,7 +5,7 @@
  */
 
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,3 +107,18 @@ export const median = (xs) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+
+/** Prints a report and, with --record, appends it to bench/RESULTS.md. */
+export function publish(lines) {
+  const report = lines.join('\n');
+  console.log(report);
+  if (process.argv.includes('--record')) appendFileSync(path.join(root, 'bench/RESULTS.md'), '\n' + report);
+}
+
+/** Runs a benchmark's main, exiting non-zero on failure. */
+export function runMain(main) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

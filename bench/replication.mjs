@@ -11,14 +11,11 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import path from 'node:path';
-import { fmt, machine, median, pinned, root, startServer } from './lib.mjs';
+import { fmt, machine, median, pinned, publish, runMain, startServer } from './lib.mjs';
 
 const KEYS = Number(process.env.BENCH_REPL_KEYS ?? 1000000);
 const N = Number(process.env.BENCH_N1 ?? 100000);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
-const record = process.argv.includes('--record');
 const DEBUG = ['--enable-debug-command', 'yes', '--repl-diskless-sync-delay', '0'];
 
 function cli(port, ...args) {
@@ -111,12 +108,7 @@ async function main() {
   const sr = median(syncs.redis);
   lines.push(`Full sync of ${fmt(KEYS)} keys (16-byte values) to a fresh follower, REPLICAOF to link up with every key loaded: tredis ${fmt(st / 1000, 2)} s, redis ${fmt(sr / 1000, 2)} s (ratio of times **${fmt(st / sr, 2)}**).`);
   lines.push('');
-  const report = lines.join('\n');
-  console.log(report);
-  if (record) appendFileSync(path.join(root, 'bench/RESULTS.md'), '\n' + report);
+  publish(lines);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -16,10 +16,8 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { fmt, machine, median, pinned, root, rss, startServer } from './lib.mjs';
+import { fmt, machine, median, pinned, publish, rss, runMain, startServer } from './lib.mjs';
 import { pubsubAndMulti } from './pubsub.mjs';
 import { zsetScale } from './scale.mjs';
 import { bgsaveBench } from './bgsave.mjs';
@@ -42,7 +40,6 @@ const GROUPS = env.BENCH_TESTS
       { tests: 'lrange_100,lrange_600', share: 0.1 },
     ];
 const CLIENTS = 50;
-const record = process.argv.includes('--record');
 /** Runs redis-benchmark --csv; returns {test: {rps, p50, p99}}. */
 function benchmark(port, pipeline, n, tests) {
   const [cmd, args] = pinned(1, 'redis-benchmark', [
@@ -181,12 +178,7 @@ async function main() {
     lines.push(...(await bgsaveBench()));
     lines.push('');
   }
-  const report = lines.join('\n');
-  console.log(report);
-  if (record) appendFileSync(path.join(root, 'bench/RESULTS.md'), '\n' + report);
+  publish(lines);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);
