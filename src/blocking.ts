@@ -104,6 +104,7 @@ export function blockClient(
   serve: (key: string) => boolean,
   onTimeout: () => void,
   type: string | null = BLOCK_TYPES[c.lastCommand] ?? null,
+  onKeyGone: (() => void) | null = null,
 ): void {
   const table = s.blocking;
   const db = c.db;
@@ -118,7 +119,7 @@ export function blockClient(
     if (list === undefined) perDb.set(key, [c]);
     else list.push(c);
   }
-  const state: BlockedState = { db, keys: unique, timer: null, serve, onTimeout, type };
+  const state: BlockedState = { db, keys: unique, timer: null, serve, onTimeout, type, onKeyGone };
   if (timeoutAt !== 0) armTimer(s, c, state, timeoutAt);
   c.blocked = state;
   c.waiting = true;
@@ -171,13 +172,7 @@ function unblock(s: ServerState, c: Client, resume: boolean): void {
 
 /** A write may have made `key` ready: remember it if someone waits on it. */
 export function signalKeyAsReady(s: ServerState, db: Db, key: string): void {
-  const table = s.blocking;
-  if (table.blockedClients === 0) return;
-  if (table.byKey.get(db.id)?.has(key) !== true) return;
-  const id = `${db.id}:${key}`;
-  if (table.readySet.has(id)) return;
-  table.readySet.add(id);
-  table.ready.push({ db, key });
+  if (s.blocking.blockedClients !== 0) s.blocking.signal(db, key);
 }
 
 /** Serves the clients blocked on keys made ready (called when a top-level command has finished). */
@@ -192,10 +187,18 @@ export function handleReadyKeys(s: ServerState): void {
       const state = c.blocked;
       if (state === null || c.closed) continue;
       const slot = db.slot(key);
-      if (slot === -1) break;
-      if (state.type !== null) {
+      let gone = slot === -1;
+      if (!gone && state.type !== null) {
         const v = db.values[slot]!;
-        if (typeof v !== 'object' || v.type !== state.type) continue;
+        gone = typeof v !== 'object' || v.type !== state.type;
+      }
+      if (gone) {
+        // XREADGROUP is told its stream is gone (deleted or replaced); the others keep waiting
+        if (state.onKeyGone !== null) {
+          state.onKeyGone();
+          unblock(s, c, true);
+        }
+        continue;
       }
       const prevDb = c.db;
       c.db = state.db;

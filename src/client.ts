@@ -186,4 +186,6 @@ export interface BlockedState {
   onTimeout: () => void;
   /** the value type it can be served from ('list', 'zset', 'stream'); null: any */
   type: string | null;
+  /** replies when the key is deleted or holds another type (XREADGROUP); null: keep waiting */
+  onKeyGone: (() => void) | null;
 }

@@ -245,6 +245,7 @@ export class ServerState {
     if (this.tracking.clients !== 0) this.invalidateTracked(key);
     this.notify('x', 'expired', key, db.id);
     this.propagateDel(db, key);
+    if (this.blocking.blockedClients !== 0) this.blocking.signal(db, key);
   }
 
   /**
@@ -279,6 +280,8 @@ export class ServerState {
    */
   keyModified(db: Db, key: string): void {
     if (this.watches.count !== 0) this.watches.touch(db, key);
+    // a waiter may have to learn that its key went away or changed type (XREADGROUP)
+    if (this.blocking.blockedClients !== 0) this.blocking.signal(db, key);
     if (this.tracking.clients !== 0) this.invalidateTracked(key);
     // memory accounting: the key's new footprint (collections estimate theirs by sampling)
     const slot = db.map.get(key);
@@ -366,6 +369,15 @@ export class BlockingTable {
   readonly ready: { db: Db; key: string }[] = [];
   readonly readySet = new Set<string>();
   blockedClients = 0;
+
+  /** Marks key as ready when clients wait on it (blocking.ts signalKeyAsReady). */
+  signal(db: Db, key: string): void {
+    if (this.byKey.get(db.id)?.has(key) !== true) return;
+    const id = `${db.id}:${key}`;
+    if (this.readySet.has(id)) return;
+    this.readySet.add(id);
+    this.ready.push({ db, key });
+  }
 
   /** Marks every key clients wait on in db as ready (SWAPDB brought in other contents). */
   signalAll(db: Db): void {

@@ -50,6 +50,18 @@ const SCENARIOS: Scenario[] = [
     block: ['xreadgroup group g c1 block 0 streams s >'],
     then: ['xgroup destroy s g'],
   },
+  {
+    name: 'XREADGROUP told when its stream is deleted',
+    setup: ['xgroup create s g $ mkstream'],
+    block: ['xreadgroup group g c1 block 0 streams s >', 'xreadgroup group g c2 block 0 streams s >'],
+    then: ['del s'],
+  },
+  {
+    name: 'XREADGROUP told when its stream becomes a string',
+    setup: ['xgroup create s g $ mkstream'],
+    block: ['xreadgroup group g c1 block 0 streams s >'],
+    then: ['set s x'],
+  },
   { name: 'XREAD does not wake on another type', setup: ['xadd s 1-0 a 1'], block: ['xread block 60 streams s $'], then: ['del s', 'set s x'] },
 ];
 

@@ -299,6 +299,8 @@ function xread(c: Client, argv: string[], s: ServerState, group: boolean): void 
       return true;
     },
     () => c.nilArray(),
+    undefined,
+    a.group !== null ? () => c.error('UNBLOCKED the stream key no longer exists') : null,
   );
 }
 
