@@ -19,6 +19,7 @@ import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { fmt, machine, median, pinned, publish, rss, runMain, startServer } from './lib.mjs';
 import { pubsubAndMulti } from './pubsub.mjs';
+import { scriptsAndStreams } from './scripts-streams.mjs';
 import { zsetScale } from './scale.mjs';
 import { bgsaveBench } from './bgsave.mjs';
 
@@ -174,6 +175,8 @@ async function main() {
     lines.push(...(await zsetScale(fmt)));
     lines.push('');
     lines.push(...(await pubsubAndMulti(fmt)));
+    lines.push('');
+    lines.push(...(await scriptsAndStreams(PAIRS, N1)));
     lines.push('');
     lines.push(...(await bgsaveBench()));
     lines.push('');
