@@ -149,10 +149,16 @@ describe('AOF and kill -9', () => {
       for (let i = b; i < b + 5000; i++) pipe.set(`key:${i}`, 'x'.repeat(50));
       await pipe.exec();
     }
-    expect(await r.bgrewriteaof()).toBe('Background append only file rewriting started');
-    // writes during the rewrite go to the new incremental file
-    for (let i = 0; i < 50; i++) expect(await r.set(`during:${i}`, String(i))).toBe('OK');
-    const info = await r.info('persistence');
+    // one batch: the rewrite starts, writes arrive while it runs (they go to the new incremental
+    // file), INFO sees it running; the kill follows at once
+    const pipe = r.pipeline();
+    pipe.bgrewriteaof();
+    for (let i = 0; i < 50; i++) pipe.set(`during:${i}`, String(i));
+    pipe.info('persistence');
+    const res = (await pipe.exec())!;
+    expect(res[0]![1]).toBe('Background append only file rewriting started');
+    expect(res.slice(1, 51).every(([err, v]) => err === null && v === 'OK')).toBe(true);
+    const info = String(res[51]![1]);
     r.disconnect();
     await p.kill();
     expect(info).toContain('aof_rewrite_in_progress:1');

@@ -4,7 +4,7 @@
  * CONFIG SET appendonly at runtime, and a torn tail dropped by aof-load-truncated.
  */
 
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,28 @@ describe('AOF layout and loading', () => {
     s2.close();
     await again.close();
     if (oracleAvailable) expect((await oracleDigest(dir)).digest).toBe(digest);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('a failed AOF write refuses writes with -MISCONF (as Redis) until appending works or stops', async () => {
+    const dir = tempDir();
+    const srv = await startTestServer({ dir, appendonly: 'yes' });
+    const s = await RawSession.connect(srv.port);
+    await waitRewrite(s);
+    // the incremental file the rewrite opens is a full disk
+    symlinkSync('/dev/full', path.join(dir, 'appendonlydir', 'appendonly.aof.2.incr.aof'));
+    expect(await s.call('BGREWRITEAOF')).toBe('+Background append only file rewriting started\r\n');
+    expect(await s.call('SET', 'a', '1')).toBe('+OK\r\n');
+    await new Promise((r) => setTimeout(r, 20));
+    const misconf = '-MISCONF Errors writing to the AOF file: No space left on device\r\n';
+    expect(await s.call('SET', 'a', '2')).toBe(misconf);
+    expect(await s.call('PING')).toBe(misconf);
+    expect(await s.call('GET', 'a')).toBe('$1\r\n1\r\n');
+    expect(await s.call('INFO', 'persistence')).toContain('aof_last_write_status:err');
+    expect(await s.call('CONFIG', 'SET', 'appendonly', 'no')).toBe('+OK\r\n');
+    expect(await s.call('SET', 'a', '3')).toBe('+OK\r\n');
+    expect(await s.call('INFO', 'persistence')).toContain('aof_last_write_status:ok');
+    s.close();
+    await srv.close();
   });
 
   it('a torn last command is dropped and the file truncated (aof-load-truncated yes); refused with no', async () => {

@@ -26,7 +26,7 @@
  * when aof-load-truncated is on.
  */
 
-import { closeSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '../client';
 import { register } from '../command';
@@ -53,7 +53,7 @@ import { RdbError } from '../persistence/rdb-format';
 import type { Snapshot } from '../persistence/snapshot';
 import { encodeCommand } from '../propagation';
 import type { ServerState } from '../state';
-import { loadLimits, rdbLoadBuffer, saveOptions, setLoading, startLoading, startSnapshot } from './persistence';
+import { loadLimits, rdbLoadBuffer, saveOptions, setAofWriteError, setLoading, startLoading, startSnapshot } from './persistence';
 
 class Aof {
   enabled = false;
@@ -127,22 +127,44 @@ class Aof {
     this.flush();
   };
 
-  /** Writes the buffer (and fsyncs it with appendfsync always); the server calls this before replies. */
+  /**
+   * Writes the buffer (and fsyncs it with appendfsync always); the server calls this before replies.
+   * A failed write is undone (the file cut back to its size before it) and kept in the buffer to be
+   * retried from the cron; meanwhile writes are refused with -MISCONF, as Redis does.
+   */
   readonly flush = (): void => {
     if (this.buffer === '' || this.fd === -1) return;
     const data = Buffer.from(this.buffer, 'latin1');
-    this.buffer = '';
+    const fd = this.fd;
+    let off = 0;
     try {
-      let off = 0;
-      while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
-      this.incrSize += data.length;
-      if (this.always) fsyncSync(this.fd);
-      else this.unsynced = true;
-      if (!this.lastWriteOk) this.s.log.warning('AOF write error looks solved, Redis can write again.');
-      this.lastWriteOk = true;
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
     } catch (err) {
+      if (off > 0) {
+        try {
+          ftruncateSync(fd, fstatSync(fd).size - off);
+        } catch {
+          // the torn tail stays: aof-load-truncated handles it at the next start
+        }
+      }
+      const msg = strerror(err);
+      if (this.lastWriteOk) this.s.log.warning(`Error writing to the AOF file: ${msg}`);
       this.lastWriteOk = false;
-      this.s.log.warning(`Error writing to the AOF file: ${strerror(err)}`);
+      setAofWriteError(this.s, msg);
+      return;
+    }
+    this.buffer = '';
+    this.incrSize += data.length;
+    try {
+      if (this.always) fsyncSync(fd);
+      else this.unsynced = true;
+    } catch (err) {
+      this.s.log.warning(`Error fsyncing the AOF file: ${strerror(err)}`);
+    }
+    if (!this.lastWriteOk) {
+      this.s.log.warning('AOF write error looks solved, Redis can write again.');
+      this.lastWriteOk = true;
+      setAofWriteError(this.s, null);
     }
   };
 
@@ -399,13 +421,20 @@ class Aof {
     this.enabled = false;
     this.s.propagation.aof = null;
     this.s.beforeReply = null;
+    this.buffer = '';
+    if (!this.lastWriteOk) {
+      this.lastWriteOk = true;
+      setAofWriteError(this.s, null);
+    }
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     this.closeFd();
   }
 
   cron(): void {
-    if (!this.enabled || this.rewriting !== null) return;
+    if (!this.enabled) return;
+    if (!this.lastWriteOk) this.flush();
+    if (this.rewriting !== null) return;
     if (this.rewriteScheduled) {
       this.startRewrite();
       return;

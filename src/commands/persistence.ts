@@ -71,6 +71,8 @@ interface PersistStats {
   /** save rules parsed from the `save` directive, and the text they came from */
   rules: [number, number][];
   rulesText: string | null;
+  /** the AOF's last write failed with this error (writes are refused meanwhile) */
+  aofError: string | null;
 }
 
 const stats = new WeakMap<ServerState, PersistStats>();
@@ -99,6 +101,7 @@ function statsOf(s: ServerState): PersistStats {
       loadUsedMem: 0,
       rules: [],
       rulesText: null,
+      aofError: null,
     };
     stats.set(s, st);
   }
@@ -260,7 +263,11 @@ function writesDenied(s: ServerState): boolean {
 }
 
 function gate(s: ServerState, isWrite: boolean, name: string, allowedWhileLoading: boolean): string | null {
-  if ((isWrite || name === 'ping') && writesDenied(s)) return ERR_MISCONF;
+  if (isWrite || name === 'ping') {
+    if (writesDenied(s)) return ERR_MISCONF;
+    const aofError = statsOf(s).aofError;
+    if (aofError !== null) return `MISCONF Errors writing to the AOF file: ${aofError}`;
+  }
   if (statsOf(s).loading && !allowedWhileLoading) return ERR_LOADING;
   return null;
 }
@@ -268,8 +275,14 @@ function gate(s: ServerState, isWrite: boolean, name: string, allowedWhileLoadin
 /** Installs the dispatch gate only while something must be refused (dispatch then pays one check). */
 export function updateGate(s: ServerState): void {
   const st = statsOf(s);
-  const needed = st.loading || writesDenied(s);
+  const needed = st.loading || writesDenied(s) || st.aofError !== null;
   s.commandGate = needed ? (isWrite, name, loading) => gate(s, isWrite, name, loading) : null;
+}
+
+/** The AOF's write failed (msg: the error, refusing writes with -MISCONF) or works again (null). */
+export function setAofWriteError(s: ServerState, msg: string | null): void {
+  statsOf(s).aofError = msg;
+  updateGate(s);
 }
 
 /** Whether a BGSAVE is running (walk, fsync or rename). */
