@@ -314,6 +314,35 @@ describe('replication between tredis servers', () => {
     }
   });
 
+  it('keys the leader evicts (maxmemory) reach its replicas as DEL; replicas do not evict on their own', async () => {
+    const a = await startTestServer({ 'repl-diskless-sync-delay': '0', 'enable-debug-command': 'yes' });
+    const b = await startTestServer({ 'enable-debug-command': 'yes' });
+    const oracle = oracleAvailable ? await startOracle(['--enable-debug-command', 'yes']) : null;
+    const ra = new Redis(a.port, '127.0.0.1');
+    const rb = new Redis(b.port, '127.0.0.1');
+    const ro = oracle !== null ? new Redis(oracle.port, '127.0.0.1') : null;
+    try {
+      await rb.replicaof('127.0.0.1', String(a.port));
+      if (ro !== null) await ro.replicaof('127.0.0.1', String(a.port));
+      for (let i = 0; i < 200; i++) await ra.set(`k${i}`, 'x'.repeat(1000));
+      await expectInSync(ra, rb);
+      const used = Number(/used_memory:(\d+)/.exec(await ra.info('memory'))![1]);
+      await ra.config('SET', 'maxmemory-policy', 'allkeys-random');
+      await ra.config('SET', 'maxmemory', String(used + 50000));
+      for (let i = 200; i < 500; i++) await ra.set(`k${i}`, 'x'.repeat(1000));
+      expect(Number(/evicted_keys:(\d+)/.exec(await ra.info('stats'))![1])).toBeGreaterThan(50);
+      await ra.config('SET', 'maxmemory', '0');
+      await expectInSync(ra, rb);
+      if (ro !== null) await expectInSync(ra, ro);
+      expect(Number(/evicted_keys:(\d+)/.exec(await rb.info('stats'))![1])).toBe(0);
+    } finally {
+      ra.disconnect();
+      rb.disconnect();
+      ro?.disconnect();
+      await Promise.all([a.close(), b.close(), oracle?.close()]);
+    }
+  });
+
   it('WAIT counts the replicas that acknowledged, and times out', async () => {
     const a = await startTestServer({ 'repl-diskless-sync-delay': '0', 'enable-debug-command': 'yes' });
     const b = await startTestServer({ 'enable-debug-command': 'yes' });
