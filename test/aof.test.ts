@@ -281,6 +281,34 @@ describe('AOF rewrites alongside other snapshots', () => {
     await again.close();
   }, 60000);
 
+  it('CONFIG SET appendonly no during a rewrite abandons it and leaves no temp file', async () => {
+    const dir = tempDir();
+    const srv = await startTestServer({ dir, appendonly: 'yes', 'enable-debug-command': 'yes' });
+    const s = await RawSession.connect(srv.port);
+    await waitRewrite(s);
+    // DEBUG POPULATE is not propagated (in Redis neither): only the marker is in the AOF
+    await s.call('SET', 'marker', '1');
+    await s.call('DEBUG', 'POPULATE', '50000', 'key', '100');
+    s.write('*1\r\n$12\r\nBGREWRITEAOF\r\n*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$10\r\nappendonly\r\n$2\r\nno\r\n');
+    expect(await s.readReply()).toBe('+Background append only file rewriting started\r\n');
+    expect(await s.readReply()).toBe('+OK\r\n');
+    const info = await s.call('INFO', 'persistence');
+    expect(info).toContain('aof_rewrite_in_progress:0');
+    expect(info).toContain('aof_enabled:0');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(path.join(dir, 'appendonlydir')).filter((f) => f.startsWith('temp-'))).toEqual([]);
+    // the manifest still names the files from before, which still load
+    expect(manifest(dir)).toBe('file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+    s.close();
+    await srv.close();
+    const again = await startTestServer({ dir, appendonly: 'yes' });
+    const s2 = await RawSession.connect(again.port);
+    expect(await s2.call('DBSIZE')).toBe(':1\r\n');
+    expect(await s2.call('GET', 'marker')).toBe('$1\r\n1\r\n');
+    s2.close();
+    await again.close();
+  });
+
   it('auto-aof-rewrite-percentage / -min-size start a rewrite from the cron', async () => {
     const dir = tempDir();
     const srv = await startTestServer({ dir, appendonly: 'yes', 'auto-aof-rewrite-min-size': '4096', 'auto-aof-rewrite-percentage': '100' });

@@ -26,7 +26,7 @@
  * when aof-load-truncated is on.
  */
 
-import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '../client';
 import { register } from '../command';
@@ -80,6 +80,8 @@ class Aof {
   rewriteBaseSize = 0;
   lastWriteOk = true;
   rewriting: Snapshot | null = null;
+  /** the running rewrite's temp file */
+  rewriteFd = -1;
   rewriteGeneration = 0;
   rewriteStart = 0;
   rewriteScheduled = false;
@@ -253,6 +255,7 @@ class Aof {
     const dir = this.dir;
     const tmp = path.join(dir, `temp-rewriteaof-bg-${process.pid}.aof`);
     const fd = openSync(tmp, 'w');
+    this.rewriteFd = fd;
     const generation = ++this.rewriteGeneration;
     const baseSeq = (m.base?.seq ?? 0) + 1;
     this.rewriteStart = Date.now();
@@ -268,6 +271,7 @@ class Aof {
       (err, res) => {
         if (generation !== this.rewriteGeneration) return;
         this.rewriting = null;
+        this.rewriteFd = -1;
         try {
           if (err !== null) throw err;
           fsyncSync(fd);
@@ -320,6 +324,7 @@ class Aof {
       },
     );
     if (snap === null) {
+      this.rewriteFd = -1;
       closeSync(fd);
       unlinkSync(tmp);
       this.rewriteScheduled = true;
@@ -363,6 +368,14 @@ class Aof {
     this.rewriting = null;
     this.rewriteGeneration++;
     snap.abort('AOF off');
+    if (this.rewriteFd !== -1) {
+      try {
+        closeSync(this.rewriteFd);
+      } catch {
+        // already closed
+      }
+      this.rewriteFd = -1;
+    }
     try {
       unlinkSync(path.join(this.dir, `temp-rewriteaof-bg-${process.pid}.aof`));
     } catch {
@@ -489,6 +502,8 @@ class Aof {
         const fp = path.join(dir, f.name);
         let buf: Buffer;
         try {
+          // a device would never end (Redis reads the size it stats): only regular files
+          if (!statSync(fp).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
           buf = readFileSync(fp);
         } catch (err) {
           if (f.type === 'i' && (err as NodeJS.ErrnoException).code === 'ENOENT' && i === files.length - 1) continue;
