@@ -43,3 +43,4 @@ import './stream-info';
 import './scripting';
 import './functions';
 import './replication';
+import './migrate';
