@@ -21,12 +21,13 @@
  *
  * Loading at start (appendonly yes and a manifest present; the AOF then takes precedence over the
  * RDB): the base (RDB or commands), then each incremental file, run through execute() by a client of
- * kind 'master' (no gates, replies dropped), in slices once the server listens: other clients get
+ * kind 'master' (no gates, replies dropped), in slices once the server listens (the file reading
+ * is persistence/aof-load.ts): other clients get
  * -LOADING meanwhile, as during an RDB load. A torn tail of the last file is cut off with a warning
  * when aof-load-truncated is on.
  */
 
-import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '../client';
 import { register } from '../command';
@@ -41,14 +42,10 @@ import {
   manifestName,
   parseManifest,
   rdbImageToCommands,
-  readCommands,
   type AofFileInfo,
   type AofManifest,
-  type ReadResult,
 } from '../persistence/aof-format';
-
-/** how long one slice of start-up loading runs before clients get their -LOADING replies */
-const LOAD_SLICE_MS = 10;
+import { loadAofFiles } from '../persistence/aof-load';
 import { RdbError } from '../persistence/rdb-format';
 import type { Snapshot } from '../persistence/snapshot';
 import { encodeCommand } from '../propagation';
@@ -496,62 +493,16 @@ class Aof {
     s.dbHooks.showExpired = true;
     try {
       const m = parseManifest(text);
-      const files = [...(m.base ? [m.base] : []), ...m.incrs];
-      for (let i = 0; i < files.length; i++) {
-        const f = files[i]!;
-        const fp = path.join(dir, f.name);
-        let buf: Buffer;
-        try {
-          // a device would never end (Redis reads the size it stats): only regular files
-          if (!statSync(fp).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
-          buf = readFileSync(fp);
-        } catch (err) {
-          if (f.type === 'i' && (err as NodeJS.ErrnoException).code === 'ENOENT' && i === files.length - 1) continue;
-          throw new Error(`Fatal error: can't open the append log file ${f.name} for reading: ${strerror(err)}`);
-        }
-        setLoading(s, true, buf.length, 0);
-        let from = 0;
-        if (buf.length >= 5 && buf.latin1Slice(0, 5) === 'REDIS') {
-          if (f.type !== 'b') throw new Error(`Bad file format reading the append only file ${f.name}`);
-          rdbLoadBuffer(s, buf, { log: true });
-          from = buf.length;
-        }
-        let r: ReadResult;
-        for (;;) {
-          clock.refresh();
-          const deadline = performance.now() + LOAD_SLICE_MS;
-          r = readCommands(buf, from, run, () => performance.now() >= deadline);
-          if (!r.paused) break;
-          from = r.valid;
-          setLoading(s, true, buf.length, from);
-          await new Promise<void>((resolve) => setImmediate(resolve));
-        }
-        if (r.badFormat) throw new Error(`Bad file format reading the append only file ${f.name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
-        let len = buf.length;
-        if (r.truncated) {
-          const last = i === files.length - 1;
-          if (!last || !s.config.bool('aof-load-truncated')) {
-            throw new Error(`Unexpected end of file reading the append only file ${f.name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`);
-          }
-          if (r.valid !== r.validOutsideMulti) {
-            // an EXEC never came: the queued commands were not applied (the fake client's MULTI is dropped)
-            s.log.warning('Revert incomplete MULTI/EXEC transaction in AOF file');
-          }
-          len = r.validOutsideMulti;
-          s.log.warning(`!!! Warning: short read while loading the AOF file ${f.name}!!!`);
-          s.log.warning(`AOF ${f.name} loaded anyway because aof-load-truncated is enabled`);
-          const tfd = openSync(fp, 'r+');
-          try {
-            ftruncateSync(tfd, len);
-            fsyncSync(tfd);
-          } finally {
-            closeSync(tfd);
-          }
-        }
-        if (f.type === 'b') this.baseSize = len;
-        else this.incrSize += len;
-        s.log.notice(`DB loaded from ${f.type === 'b' ? 'base' : 'incr'} file ${f.name}`);
-      }
+      const sizes = await loadAofFiles(dir, m, {
+        run,
+        loadRdb: (buf) => rdbLoadBuffer(s, buf, { log: true }),
+        truncatedOk: s.config.bool('aof-load-truncated'),
+        warning: (msg) => s.log.warning(msg),
+        notice: (msg) => s.log.notice(msg),
+        progress: (total, loaded) => setLoading(s, true, total, loaded),
+      });
+      this.baseSize = sizes.baseSize;
+      this.incrSize = sizes.incrSize;
       this.manifest = m;
     } catch (err) {
       const msg = err instanceof AofFormatError || err instanceof RdbError ? `Bad file format reading the append only file: ${err.message}` : err instanceof Error ? err.message : String(err);
