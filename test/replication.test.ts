@@ -343,6 +343,33 @@ describe('replication between tredis servers', () => {
     }
   });
 
+  it('min-replicas-to-write refuses writes without enough replicas; replica-serve-stale-data no refuses reads while the link is down', async () => {
+    const a = await startTestServer({ 'repl-diskless-sync-delay': '0', 'min-replicas-to-write': '1', 'enable-debug-command': 'yes' });
+    const b = await startTestServer({ 'replica-serve-stale-data': 'no', 'enable-debug-command': 'yes' });
+    const ra = new Redis(a.port, '127.0.0.1');
+    const rb = new Redis(b.port, '127.0.0.1');
+    try {
+      await expect(ra.set('k', 'v')).rejects.toThrow('NOREPLICAS Not enough good replicas to write.');
+      expect(await ra.get('k')).toBeNull();
+      await rb.replicaof('127.0.0.1', String(a.port));
+      await until('the replica to be good', async () => (await ra.set('k', 'v').catch(() => null)) === 'OK');
+      await ra.config('SET', 'min-replicas-to-write', '0');
+      await expectInSync(ra, rb);
+      ra.disconnect();
+      await a.close();
+      await until('the link to go down', async () => /master_link_status:down/.test(await rb.info('replication')));
+      await expect(rb.get('k')).rejects.toThrow("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+      // PING is refused too (it has no stale flag), as in Redis 7.0; INFO and REPLICAOF still work
+      await expect(rb.ping()).rejects.toThrow('MASTERDOWN');
+      expect(infoField(await rb.info('replication'), 'role')).toBe('slave');
+    } finally {
+      ra.disconnect();
+      rb.disconnect();
+      await b.close();
+      await a.close();
+    }
+  });
+
   it('WAIT counts the replicas that acknowledged, and times out', async () => {
     const a = await startTestServer({ 'repl-diskless-sync-delay': '0', 'enable-debug-command': 'yes' });
     const b = await startTestServer({ 'enable-debug-command': 'yes' });
