@@ -38,9 +38,6 @@ export interface CommandSpec {
   getKeys?: (argv: string[]) => number[];
   /** command tips (nondeterministic_output, request_policy:..., ...) */
   tips?: readonly string[];
-  /** key spec flags for COMMAND INFO/GETKEYSANDFLAGS (RW, OW, RM, RO, access, update, insert,
-   * delete, ...); when absent they are derived from the write/readonly flags */
-  keyFlags?: readonly string[];
   handler: Handler;
   subcommands?: Map<string, CommandSpec>;
   /** derived at registration */

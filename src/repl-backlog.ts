@@ -68,11 +68,6 @@ export class Backlog {
     this.ringLen = Math.min(size, this.ringLen + n);
   }
 
-  /** Appends stream bytes given as a buffer. */
-  appendBuffer(data: Buffer): void {
-    this.append(data.latin1Slice(0, data.length));
-  }
-
   /** True when every byte from `offset` on is held (a replica at offset-1 can continue). */
   covers(offset: number): boolean {
     this.flushTail();

@@ -161,7 +161,7 @@ export class ServerState {
 
   /** Propagates a key the server deleted on its own (eviction, expiry) as a DEL, as Redis does. */
   propagateDel(db: Db, key: string): void {
-    if (this.propagation.active) this.propagation.add(db.id, ['DEL', key], this.executing !== null);
+    this.propagate(db.id, ['DEL', key]);
   }
   /**
    * INFO values owned by other modules: a getter installed under the field's name replaces the idle

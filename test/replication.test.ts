@@ -11,16 +11,7 @@ import type { RunningServer } from '../src/server';
 import { Backlog } from '../src/repl-backlog';
 import { oracleAvailable, startOracle, type Oracle } from './helpers/oracle';
 import { startTestServer } from './helpers/server';
-import { seededRandom, testSeed } from './helpers/setup';
-
-async function until(what: string, check: () => Promise<boolean>, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { seededRandom, testSeed, until } from './helpers/setup';
 
 function infoField(info: string, name: string): string | undefined {
   const m = new RegExp(`^${name}:(.*)$`, 'm').exec(info);

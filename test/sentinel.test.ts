@@ -12,18 +12,9 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, oracleAvailable } from './helpers/oracle';
+import { until } from './helpers/setup';
 
 const root = path.resolve(__dirname, '..');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe.skipIf(!oracleAvailable)('Redis Sentinel failover of tredis', () => {
   const children: ChildProcess[] = [];

@@ -298,7 +298,6 @@ register([
     flags: ['write', 'denyoom'],
     keys: [1, 1, 1],
     categories: ['@bitmap'],
-    keyFlags: ['RW', 'access', 'update', 'variable_flags'],
     docs: docs('Perform arbitrary bitfield integer operations on strings', '3.2.0', 'O(1) for each subcommand specified'),
     handler(c, argv, s) {
       bitfieldGeneric(c, argv, s, false);

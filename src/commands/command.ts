@@ -3,10 +3,10 @@
  * GETKEYSANDFLAGS, HELP), in Redis 7's reply shapes.
  *
  * Everything is read from `commandTable` at call time, so commands registered by any module appear.
- * Key specs: those of the commands whose keys are not one range come from command-keyspecs.ts
- * (Redis's own); the others are derived from each spec's [first,last,step] triple (an index
- * begin_search and a range find_keys) and its key flags (keyFlags, else a guess from the flags). Flags and ACL categories are printed in Redis's table order
- * so that replies compare byte for byte with the real server.
+ * Key specs are Redis's own, kept as data in command-keyspecs.ts (every command with keys has its
+ * entry); a command missing there would get one derived from its [first,last,step] and flags. Flags
+ * and ACL categories are printed in Redis's table order so that replies compare byte for byte with
+ * the real server.
  */
 
 import { ERR_SYNTAX, is } from '../args';
@@ -48,9 +48,8 @@ function ordered(spec: CommandSpec): { flags: string[]; cats: string[] } {
   return o;
 }
 
-/** Key spec flags of a command: declared, or guessed from its flags. */
-export function keyFlagsOf(spec: CommandSpec): readonly string[] {
-  if (spec.keyFlags !== undefined) return spec.keyFlags;
+/** Key spec flags guessed from a command's flags (for a command missing from KEY_SPECS). */
+function guessedKeyFlags(spec: CommandSpec): readonly string[] {
   if (spec.flags.includes('write')) return ['RW', 'access', 'update'];
   return ['RO', 'access'];
 }
@@ -66,13 +65,13 @@ function writeKeySpecs(c: Client, spec: CommandSpec): void {
   for (const ks of specs) writeKeySpec(c, ks);
 }
 
-/** The key specs of a command: Redis's own where its keys are not one range, else derived. */
+/** The key specs of a command: Redis's own, else derived from its key range. */
 function keySpecsOf(spec: CommandSpec): readonly KeySpec[] {
   const declared = KEY_SPECS.get(spec.name);
   if (declared !== undefined) return declared;
   if (!hasKeySpec(spec)) return [];
   const [first, last, step] = spec.keys;
-  const flags = keyFlagsOf(spec);
+  const flags = guessedKeyFlags(spec);
   if (first === 0) return [{ flags, begin: { type: 'unknown' }, find: { type: 'unknown' } }];
   return [{ flags, begin: { type: 'index', index: first }, find: { type: 'range', lastkey: last < 0 ? last : last - first, keystep: step, limit: 0 } }];
 }
@@ -179,7 +178,7 @@ function flagsAt(spec: CommandSpec, argv: string[], i: number): readonly string[
     // the last such spec: SORT's keys past the first are its STORE destination
     for (let j = declared.length - 1; j >= 0; j--) if (declared[j]!.begin.type === 'unknown') return declared[j]!.flags;
   }
-  return keyFlagsOf(spec);
+  return guessedKeyFlags(spec);
 }
 
 /**

@@ -100,7 +100,6 @@ register([
     keys: [1, 1, 1],
     categories: ['@keyspace'],
     tips: ['nondeterministic_output'],
-    keyFlags: ['RO', 'access'],
     docs: {
       summary: 'Return a serialized version of the value stored at the specified key.',
       since: '2.6.0',
@@ -117,7 +116,6 @@ register([
     flags: ['write', 'denyoom'],
     keys: [1, 1, 1],
     categories: ['@keyspace', '@dangerous'],
-    keyFlags: ['OW', 'update'],
     docs: {
       summary: 'Create a key using the provided serialized value, previously obtained using DUMP.',
       since: '2.6.0',

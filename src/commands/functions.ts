@@ -310,7 +310,6 @@ function fcallDef(name: string, ro: boolean, summary: string): CommandDef {
     arity: -3,
     flags: ro ? ['readonly', 'noscript', 'stale', 'skip_monitor', 'no_mandatory_keys'] : ['noscript', 'stale', 'skip_monitor', 'no_mandatory_keys'],
     keys: [0, 0, 0],
-    keyFlags: ro ? ['RO', 'access'] : ['RW', 'access', 'update'],
     getKeys: evalKeys,
     categories: cats,
     docs: docs(summary, '7.0.0', 'Depends on the function that is executed.', 'function numkeys [key [key ...]] [arg [arg ...]]'),

@@ -143,7 +143,6 @@ register([
     flags: ['write', 'denyoom'],
     keys: [1, 1, 1],
     categories,
-    keyFlags: ['RW', 'update'],
     docs: docs(
       'Add one or more geospatial items in the geospatial index represented using a sorted set',
       '3.2.0',
@@ -211,8 +210,6 @@ register([
     flags: ['write', 'denyoom'],
     keys: [1, 2, 1],
     categories,
-    // the destination's flags, as Redis's first key spec
-    keyFlags: ['OW', 'update'],
     docs: docs(
       'Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.',
       '6.2.0',
@@ -230,7 +227,6 @@ register([
     keys: [1, 1, 1],
     categories,
     getKeys: radiusKeys(6),
-    keyFlags: ['RO', 'access'],
     docs: docs(
       'Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point',
       '3.2.0',
@@ -259,7 +255,6 @@ register([
     keys: [1, 1, 1],
     categories,
     getKeys: radiusKeys(5),
-    keyFlags: ['RO', 'access'],
     docs: docs(
       'Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member',
       '3.2.0',

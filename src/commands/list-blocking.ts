@@ -11,7 +11,7 @@ import { register, type CommandDef } from '../command';
 import { clock } from '../keyspace/clock';
 import type { ServerState } from '../state';
 import type { ListValue } from '../types/list';
-import { POP_FLAGS, listChanged, moveElement, mpopKeys, parseMpop, parseWhere, popMany, popOne, writeList } from './list';
+import { listChanged, moveElement, mpopKeys, parseMpop, parseWhere, popMany, popOne, writeList } from './list';
 
 const docs = (summary: string, since: string, complexity: string) => ({ summary, since, group: 'list', complexity });
 
@@ -51,7 +51,6 @@ function blockingPop(name: string, head: boolean): CommandDef {
     arity: -3,
     flags: ['write', 'noscript', 'blocking'],
     keys: [1, -2, 1],
-    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs(
       `Removes and returns the ${head ? 'first' : 'last'} element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.`,
@@ -108,7 +107,6 @@ register([
     arity: 4,
     flags: ['write', 'denyoom', 'noscript', 'blocking'],
     keys: [1, 2, 1],
-    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs('Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.', '2.2.0', 'O(1)'),
     handler(c, argv, s) {
@@ -120,7 +118,6 @@ register([
     arity: 6,
     flags: ['write', 'denyoom', 'noscript', 'blocking'],
     keys: [1, 2, 1],
-    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs('Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.', '6.2.0', 'O(1)'),
     handler(c, argv, s) {
@@ -137,7 +134,6 @@ register([
     flags: ['write', 'blocking', 'movablekeys'],
     keys: [0, 0, 0],
     getKeys: mpopKeys(2),
-    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs('Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.', '7.0.0', 'O(N+M) where N is the number of provided keys and M is the number of elements returned.'),
     handler(c, argv, s) {

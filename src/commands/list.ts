@@ -167,12 +167,6 @@ export function mpopKeys(from: number): (argv: string[]) => number[] {
   };
 }
 
-/**
- * Key spec flags of the popping commands (for LMOVE/RPOPLPUSH those of the source: the table holds
- * one key spec per command, so the destination's "RW insert" spec is not described)
- */
-export const POP_FLAGS = ['RW', 'access', 'delete'];
-
 const docs = (summary: string, since: string, complexity = 'O(1)') => ({ summary, since, group: 'list', complexity });
 
 function push(name: string, head: boolean, onlyExisting: boolean): CommandDef {
@@ -181,7 +175,6 @@ function push(name: string, head: boolean, onlyExisting: boolean): CommandDef {
     arity: -3,
     flags: ['write', 'denyoom', 'fast'],
     keys: [1, 1, 1],
-    keyFlags: ['RW', 'insert'],
     categories: ['@list'],
     docs: docs(`${onlyExisting ? 'Prepends one or more elements to a list only when the list exists.' : 'Prepends one or more elements to a list. Creates the key if it doesn\'t exist.'}`, onlyExisting ? '2.2.0' : '1.0.0', 'O(1) for each element added'),
     handler(c, argv, s) {
@@ -200,7 +193,6 @@ function pop(name: string, head: boolean): CommandDef {
     arity: -2,
     flags: ['write', 'fast'],
     keys: [1, 1, 1],
-    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs(`Returns and removes the ${head ? 'first' : 'last'} elements of a list. Deletes the list if the last element was popped.`, '1.0.0', 'O(N) where N is the number of elements returned'),
     handler(c, argv, s) {
@@ -298,7 +290,6 @@ register([
     arity: 2,
     flags: ['readonly', 'fast'],
     keys: [1, 1, 1],
-    keyFlags: ['RO'],
     categories: ['@list'],
     docs: docs('Returns the length of a list.', '1.0.0'),
     handler(c, argv, s) {
@@ -311,7 +302,6 @@ register([
     arity: 4,
     flags: ['readonly'],
     keys: [1, 1, 1],
-    keyFlags: ['RO', 'access'],
     categories: ['@list'],
     docs: docs('Returns a range of elements from a list.', '1.0.0', 'O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.'),
     handler(c, argv, s) {
@@ -336,7 +326,6 @@ register([
     arity: 3,
     flags: ['readonly'],
     keys: [1, 1, 1],
-    keyFlags: ['RO', 'access'],
     categories: ['@list'],
     docs: docs('Returns an element from a list by its index.', '1.0.0', 'O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).'),
     handler(c, argv, s) {
@@ -355,7 +344,6 @@ register([
     arity: 4,
     flags: ['write', 'denyoom'],
     keys: [1, 1, 1],
-    keyFlags: ['RW', 'update'],
     categories: ['@list'],
     docs: docs('Sets the value of an element in a list by its index.', '1.0.0', 'O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).'),
     handler(c, argv, s) {
@@ -377,7 +365,6 @@ register([
     arity: 5,
     flags: ['write', 'denyoom'],
     keys: [1, 1, 1],
-    keyFlags: ['RW', 'insert'],
     categories: ['@list'],
     docs: docs('Inserts an element before or after another element in a list.', '2.2.0', 'O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).'),
     handler(c, argv, s) {
@@ -401,7 +388,6 @@ register([
     arity: 4,
     flags: ['write'],
     keys: [1, 1, 1],
-    keyFlags: ['RW', 'delete'],
     categories: ['@list'],
     docs: docs('Removes elements from a list. Deletes the list if the last element was removed.', '1.0.0', 'O(N+M) where N is the length of the list and M is the number of elements removed.'),
     handler(c, argv, s) {
@@ -421,7 +407,6 @@ register([
     arity: 4,
     flags: ['write'],
     keys: [1, 1, 1],
-    keyFlags: ['RW', 'delete'],
     categories: ['@list'],
     docs: docs('Removes elements from both ends a list. Deletes the list if all elements were trimmed.', '1.0.0', 'O(N) where N is the number of elements to be removed by the operation.'),
     handler(c, argv, s) {
@@ -452,7 +437,6 @@ register([
     arity: -3,
     flags: ['readonly'],
     keys: [1, 1, 1],
-    keyFlags: ['RO', 'access'],
     categories: ['@list'],
     docs: docs('Returns the index of matching elements in a list.', '6.0.6', 'O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.'),
     handler: lpos,
@@ -462,7 +446,6 @@ register([
     arity: 3,
     flags: ['write', 'denyoom'],
     keys: [1, 2, 1],
-    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs('Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.', '1.2.0'),
     handler(c, argv, s) {
@@ -474,7 +457,6 @@ register([
     arity: 5,
     flags: ['write', 'denyoom'],
     keys: [1, 2, 1],
-    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs('Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.', '6.2.0'),
     handler(c, argv, s) {
@@ -491,7 +473,6 @@ register([
     flags: ['write', 'movablekeys'],
     keys: [0, 0, 0],
     getKeys: mpopKeys(1),
-    keyFlags: POP_FLAGS,
     categories: ['@list'],
     docs: docs('Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.', '7.0.0', 'O(N+M) where N is the number of provided keys and M is the number of elements returned.'),
     handler(c, argv, s) {

@@ -103,7 +103,6 @@ register([
     arity: -2,
     flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'],
     keys: [1, -1, 1],
-    keyFlags: ['RO'],
     categories: category,
     docs: docs('Watch the given keys to determine execution of the MULTI/EXEC block', '2.2.0', 'O(1) for every key.', 'key [key ...]'),
     handler(c, argv, s) {

@@ -34,6 +34,7 @@ import {
   type LoadLimits,
   type LoadOptions,
   type LoadResult,
+  type FileSaveOptions,
   type SaveOptions,
 } from '../persistence/rdb';
 import { Snapshot, type SnapshotResult } from '../persistence/snapshot';
@@ -142,6 +143,23 @@ function accessInfo(s: ServerState): 'lru' | 'lfu' | 'none' {
   return 'none';
 }
 
+/** The options a whole-dataset RDB image is written with (SAVE, BGSAVE, replication full syncs). */
+export function fileSaveOptions(s: ServerState): FileSaveOptions {
+  return {
+    ...saveOptions(s),
+    checksum: s.config.bool('rdbchecksum'),
+    usedMem: process.memoryUsage().heapUsed,
+    accessInfo: accessInfo(s),
+  };
+}
+
+/** Writes an RDB image of the whole dataset at once to sink (each chunk is reused after the call). */
+export function writeRdbImage(s: ServerState, sink: (chunk: Buffer) => void): void {
+  const w = new RdbWriter({ compression: s.config.bool('rdbcompression') }, sink, 1 << 20);
+  writeRdb(w, s.dbs, fileSaveOptions(s));
+  w.flush();
+}
+
 /**
  * Writes the whole dataset to `file` through a temp file, fsync and rename (Redis's rdbSave).
  * Returns null on success or the error text (already logged).
@@ -158,17 +176,10 @@ export function rdbSaveTo(s: ServerState, file: string): string | null {
     return msg;
   }
   try {
-    const w = new RdbWriter({ compression: s.config.bool('rdbcompression') }, (chunk) => {
+    writeRdbImage(s, (chunk) => {
       let off = 0;
       while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-    }, 1 << 20);
-    writeRdb(w, s.dbs, {
-      ...saveOptions(s),
-      checksum: s.config.bool('rdbchecksum'),
-      usedMem: process.memoryUsage().heapUsed,
-      accessInfo: accessInfo(s),
     });
-    w.flush();
     fsyncSync(fd);
     closeSync(fd);
   } catch (err) {
@@ -392,13 +403,7 @@ export function rdbSaveBackground(s: ServerState): string | null {
   try {
     st.snapshot = new Snapshot(
       s.dbs,
-      {
-        ...saveOptions(s),
-        checksum: s.config.bool('rdbchecksum'),
-        usedMem: process.memoryUsage().heapUsed,
-        accessInfo: accessInfo(s),
-        sliceMs: BGSAVE_SLICE_MS,
-      },
+      { ...fileSaveOptions(s), sliceMs: BGSAVE_SLICE_MS },
       (chunk) => {
         let off = 0;
         while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
@@ -425,13 +430,7 @@ export function startSnapshot(s: ServerState, sink: (chunk: Buffer) => void, don
   if (s.dbs.some((db) => db.snap !== null)) return null;
   return new Snapshot(
     s.dbs,
-    {
-      ...saveOptions(s),
-      checksum: s.config.bool('rdbchecksum'),
-      usedMem: process.memoryUsage().heapUsed,
-      accessInfo: accessInfo(s),
-      sliceMs: BGSAVE_SLICE_MS,
-    },
+    { ...fileSaveOptions(s), sliceMs: BGSAVE_SLICE_MS },
     sink,
     done,
   );

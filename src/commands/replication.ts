@@ -9,12 +9,10 @@ import type { Client } from '../client';
 import { register } from '../command';
 import { ERR_NOT_INT, ERR_SYNTAX, is, parseInteger, parseInt64 } from '../args';
 import { mustNotBlock } from '../blocking';
-import { RdbWriter } from '../persistence/rdb-format';
-import { writeRdb } from '../persistence/rdb';
 import { becomeLeader, becomeReplica } from '../replica-link';
 import { replicationOf, replconfOption } from '../replication';
 import type { ServerState } from '../state';
-import { saveOptions, startSnapshot } from './persistence';
+import { startSnapshot, writeRdbImage } from './persistence';
 
 const docs = (summary: string, since: string, group = 'server') => ({ summary, since, group, complexity: 'O(1)' });
 
@@ -241,14 +239,7 @@ function updateChecks(s: ServerState): void {
 /** An RDB image of the whole dataset built at once (a full sync while a BGSAVE runs). */
 function snapshot(s: ServerState): Buffer {
   const chunks: Buffer[] = [];
-  const w = new RdbWriter({ compression: s.config.bool('rdbcompression') }, (chunk) => chunks.push(Buffer.from(chunk)), 1 << 20);
-  writeRdb(w, s.dbs, {
-    ...saveOptions(s),
-    checksum: s.config.bool('rdbchecksum'),
-    usedMem: process.memoryUsage().heapUsed,
-    accessInfo: 'none',
-  });
-  w.flush();
+  writeRdbImage(s, (chunk) => chunks.push(Buffer.from(chunk)));
   return Buffer.concat(chunks);
 }
 

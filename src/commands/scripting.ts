@@ -167,7 +167,6 @@ function evalDef(name: string, ro: boolean, bySha: boolean, summary: string, sin
     arity: -3,
     flags: ro ? ['readonly', ...EVAL_FLAGS] : EVAL_FLAGS,
     keys: [0, 0, 0],
-    keyFlags: ro ? ['RO', 'access'] : ['RW', 'access', 'update'],
     getKeys: evalKeys,
     categories: cats,
     docs: docs(summary, since, 'Depends on the script that is executed.', `${bySha ? 'sha1' : 'script'} numkeys [key [key ...]] [arg [arg ...]]`),

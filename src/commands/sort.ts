@@ -396,7 +396,6 @@ register([
     flags: ['readonly', 'movablekeys'],
     keys: [1, 1, 1],
     categories,
-    keyFlags: ['RO', 'access'],
     docs: docs(
       'Sort the elements in a list, set or sorted set. Read-only variant of SORT.',
       '7.0.0',

@@ -222,14 +222,13 @@ const XGROUP_HELP = [
   '    Prints this help.',
 ];
 
-function sub(name: string, arity: number, flags: string[], keyFlags: string[], summary: string, since: string, handler: CommandDef['handler']): CommandDef {
+function sub(name: string, arity: number, flags: string[], summary: string, since: string, handler: CommandDef['handler']): CommandDef {
   return {
     name: `xgroup|${name}`,
     arity,
     flags,
     keys: [2, 2, 1],
     categories: ['@stream'],
-    keyFlags,
     docs: docs(summary, since, 'O(1)'),
     handler,
   };
@@ -552,9 +551,9 @@ register([
     docs: docs('A container for consumer groups commands.', '5.0.0', 'Depends on subcommand.'),
     handler: unknownSubcommand,
     subcommands: [
-      sub('create', -5, ['write', 'denyoom'], ['RW', 'insert'], 'Creates a consumer group.', '5.0.0', xgroupCreate),
-      sub('setid', -5, ['write'], ['RW', 'update'], 'Sets the last-delivered ID of a consumer group.', '5.0.0', xgroupSetid),
-      sub('destroy', 4, ['write'], ['RW', 'delete'], 'Destroys a consumer group.', '5.0.0', (c, argv, s) => {
+      sub('create', -5, ['write', 'denyoom'], 'Creates a consumer group.', '5.0.0', xgroupCreate),
+      sub('setid', -5, ['write'], 'Sets the last-delivered ID of a consumer group.', '5.0.0', xgroupSetid),
+      sub('destroy', 4, ['write'], 'Destroys a consumer group.', '5.0.0', (c, argv, s) => {
         const key = argv[2]!;
         const st = writeStream(c, s, key);
         if (st === null) return;
@@ -574,7 +573,7 @@ register([
         // clients blocked in XREADGROUP on this group get their error
         signalKeyAsReady(s, c.db, key);
       }),
-      sub('createconsumer', 5, ['write', 'denyoom'], ['RW', 'insert'], 'Creates a consumer in a consumer group.', '6.2.0', (c, argv, s) => {
+      sub('createconsumer', 5, ['write', 'denyoom'], 'Creates a consumer in a consumer group.', '6.2.0', (c, argv, s) => {
         const key = argv[2]!;
         const t = xgroupTarget(c, s, key, argv[3]!);
         if (t === null) return;
@@ -586,7 +585,7 @@ register([
         c.int(1);
         streamChanged(s, c, key, 'xgroup-createconsumer', 1);
       }),
-      sub('delconsumer', 5, ['write'], ['RW', 'delete'], 'Deletes a consumer from a consumer group.', '5.0.0', (c, argv, s) => {
+      sub('delconsumer', 5, ['write'], 'Deletes a consumer from a consumer group.', '5.0.0', (c, argv, s) => {
         const key = argv[2]!;
         const t = xgroupTarget(c, s, key, argv[3]!);
         if (t === null) return;
@@ -625,7 +624,6 @@ register([
     flags: ['write', 'fast'],
     keys: [1, 1, 1],
     categories: ['@stream'],
-    keyFlags: ['RW', 'update'],
     docs: docs('Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.', '5.0.0', 'O(1) for each message ID processed.'),
     handler: xack,
   },
@@ -636,7 +634,6 @@ register([
     keys: [1, 1, 1],
     categories: ['@stream'],
     tips: ['nondeterministic_output'],
-    keyFlags: ['RO', 'access'],
     docs: docs('Returns the information and entries from a stream consumer group\'s pending entries list.', '5.0.0', 'O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.'),
     handler: xpending,
   },
@@ -647,7 +644,6 @@ register([
     keys: [1, 1, 1],
     categories: ['@stream'],
     tips: ['nondeterministic_output'],
-    keyFlags: ['RW', 'update'],
     docs: docs('Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.', '5.0.0', 'O(log N) with N being the number of messages in the PEL of the consumer group.'),
     handler: xclaim,
   },
@@ -658,7 +654,6 @@ register([
     keys: [1, 1, 1],
     categories: ['@stream'],
     tips: ['nondeterministic_output'],
-    keyFlags: ['RW', 'delete'],
     docs: docs('Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.', '6.2.0', 'O(1) if COUNT is small.'),
     handler: xautoclaim,
   },

@@ -205,7 +205,6 @@ function sub(name: string, arity: number, summary: string, handler: CommandDef['
     flags: ['readonly'],
     keys: [2, 2, 1],
     categories: ['@stream'],
-    keyFlags: ['RO', 'access'],
     docs: docs(summary, '5.0.0', 'O(1)'),
     handler,
   };

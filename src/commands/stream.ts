@@ -288,7 +288,6 @@ register([
     keys: [1, 1, 1],
     categories: ['@stream'],
     tips: ['nondeterministic_output'],
-    keyFlags: ['RW', 'update'],
     docs: docs('Appends a new message to a stream. Creates the key if it doesn\'t exist.', '5.0.0', 'O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.'),
     handler: xadd,
   },
@@ -298,7 +297,6 @@ register([
     flags: ['readonly', 'fast'],
     keys: [1, 1, 1],
     categories: ['@stream'],
-    keyFlags: ['RO'],
     docs: docs('Return the number of messages in a stream.', '5.0.0', 'O(1)'),
     handler(c, argv, s) {
       const st = readStream(c, s, argv[1]!);
@@ -312,7 +310,6 @@ register([
     flags: ['readonly'],
     keys: [1, 1, 1],
     categories: ['@stream'],
-    keyFlags: ['RO', 'access'],
     docs: docs('Returns the messages from a stream within a range of IDs.', '5.0.0', 'O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).'),
     handler: (c, argv, s) => range(c, argv, s, false),
   },
@@ -322,7 +319,6 @@ register([
     flags: ['readonly'],
     keys: [1, 1, 1],
     categories: ['@stream'],
-    keyFlags: ['RO', 'access'],
     docs: docs('Returns the messages from a stream within a range of IDs in reverse order.', '5.0.0', 'O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).'),
     handler: (c, argv, s) => range(c, argv, s, true),
   },
@@ -332,7 +328,6 @@ register([
     flags: ['write', 'fast'],
     keys: [1, 1, 1],
     categories: ['@stream'],
-    keyFlags: ['RW', 'delete'],
     docs: docs('Returns the number of messages after removing them from a stream.', '5.0.0', 'O(1) for each single item to delete in the stream, regardless of the stream size.'),
     handler(c, argv, s) {
       const ids: bigint[] = [];
@@ -371,7 +366,6 @@ register([
     keys: [1, 1, 1],
     categories: ['@stream'],
     tips: ['nondeterministic_output'],
-    keyFlags: ['RW', 'delete'],
     docs: docs('Deletes messages from the beginning of a stream.', '5.0.0', 'O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.'),
     handler(c, argv, s) {
       const key = argv[1]!;
@@ -395,7 +389,6 @@ register([
     flags: ['write', 'denyoom', 'fast'],
     keys: [1, 1, 1],
     categories: ['@stream'],
-    keyFlags: ['RW', 'update'],
     docs: docs('An internal command for replicating stream values.', '5.0.0', 'O(1)'),
     handler: xsetid,
   },

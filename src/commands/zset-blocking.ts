@@ -43,7 +43,6 @@ function bzmpop(c: Client, argv: string[], s: ServerState): void {
 }
 
 const cats = ['@sortedset'];
-const POP_FLAGS = ['RW', 'access', 'delete'];
 
 register([
   {
@@ -52,7 +51,6 @@ register([
     flags: ['write', 'noscript', 'blocking', 'fast'],
     keys: [1, -2, 1],
     categories: cats,
-    keyFlags: POP_FLAGS,
     docs: docs('Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.', '5.0.0', 'O(log(N)) with N being the number of elements in the sorted set.'),
     handler: (c, argv, s) => bzpop(c, argv, s, MIN),
   },
@@ -62,7 +60,6 @@ register([
     flags: ['write', 'noscript', 'blocking', 'fast'],
     keys: [1, -2, 1],
     categories: cats,
-    keyFlags: POP_FLAGS,
     docs: docs('Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.', '5.0.0', 'O(log(N)) with N being the number of elements in the sorted set.'),
     handler: (c, argv, s) => bzpop(c, argv, s, MAX),
   },
@@ -73,7 +70,6 @@ register([
     keys: [0, 0, 0],
     getKeys: (argv) => mpopKeys(argv, 2),
     categories: cats,
-    keyFlags: POP_FLAGS,
     docs: docs('Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.', '7.0.0', 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.'),
     handler: bzmpop,
   },

@@ -149,7 +149,6 @@ export function mpopKeys(argv: string[], numkeysAt: number): number[] {
 
 const docs = (summary: string, since: string, complexity: string) => ({ summary, since, group: 'sorted-set', complexity });
 const cats = ['@sortedset'];
-const POP_FLAGS = ['RW', 'access', 'delete'];
 
 register([
   {
@@ -158,7 +157,6 @@ register([
     flags: ['write', 'fast'],
     keys: [1, 1, 1],
     categories: cats,
-    keyFlags: POP_FLAGS,
     docs: docs('Remove and return members with the lowest scores in a sorted set', '5.0.0', 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.'),
     handler: (c, argv, s) => zpop(c, argv, s, MIN),
   },
@@ -168,7 +166,6 @@ register([
     flags: ['write', 'fast'],
     keys: [1, 1, 1],
     categories: cats,
-    keyFlags: POP_FLAGS,
     docs: docs('Remove and return members with the highest scores in a sorted set', '5.0.0', 'O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.'),
     handler: (c, argv, s) => zpop(c, argv, s, MAX),
   },
@@ -179,7 +176,6 @@ register([
     keys: [0, 0, 0],
     getKeys: (argv) => mpopKeys(argv, 1),
     categories: cats,
-    keyFlags: POP_FLAGS,
     docs: docs('Remove and return members with scores in a sorted set', '7.0.0', 'O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.'),
     handler: zmpop,
   },

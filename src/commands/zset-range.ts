@@ -214,7 +214,6 @@ register([
     flags: ['write', 'denyoom'],
     keys: [1, 2, 1],
     categories: cats,
-    keyFlags: ['OW', 'update'],
     docs: docs('Store a range of members from sorted set into another key', '6.2.0', 'O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.'),
     handler: (c, argv, s) => zrangeGeneric(c, argv, s, 2, argv[1]!, AUTO, null),
   },

@@ -160,7 +160,9 @@ export class ReplyBuffer {
 
   /** An array of bulk strings. */
   bulks(items: readonly string[]): void {
-    this.bulkRange(items.length, (i) => items[i]!);
+    if (items.length >= BULK_RANGE_MIN) return this.bulkRange(items.length, (i) => items[i]!);
+    this.array(items.length);
+    for (let i = 0; i < items.length; i++) this.bulk(items[i]!);
   }
 
   /**
