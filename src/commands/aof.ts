@@ -49,6 +49,7 @@ import { loadAofFiles } from '../persistence/aof-load';
 import { RdbError } from '../persistence/rdb-format';
 import type { Snapshot } from '../persistence/snapshot';
 import { encodeCommand } from '../propagation';
+import { luaLoaded } from '../scripting/lua';
 import type { ServerState } from '../state';
 import { loadLimits, rdbLoadBuffer, saveOptions, setAofWriteError, setLoading, startLoading, startSnapshot } from './persistence';
 
@@ -492,6 +493,9 @@ class Aof {
     setLoading(s, true);
     s.dbHooks.showExpired = true;
     try {
+      // FUNCTION LOAD in the files (and libraries in an RDB base) need the Lua VM, which loads
+      // asynchronously at start-up: without it they would fail, unseen, and the libraries be lost
+      await luaLoaded();
       const m = parseManifest(text);
       const sizes = await loadAofFiles(dir, m, {
         run,

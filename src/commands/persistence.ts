@@ -39,7 +39,9 @@ import {
 } from '../persistence/rdb';
 import { Snapshot, type SnapshotResult } from '../persistence/snapshot';
 import type { ServerState } from '../state';
+import { flushLibraries, installLibrary, libraryCodes, librariesPending, type LibraryPolicy } from './persistence-functions';
 import { emptyData } from './server';
+import { whenLuaReady } from '../scripting/lua';
 
 interface PersistStats {
   saves: number;
@@ -150,6 +152,7 @@ export function fileSaveOptions(s: ServerState): FileSaveOptions {
     checksum: s.config.bool('rdbchecksum'),
     usedMem: process.memoryUsage().heapUsed,
     accessInfo: accessInfo(s),
+    functions: libraryCodes(s),
   };
 }
 
@@ -476,8 +479,10 @@ function bgsaveCommand(c: Client, argv: string[], s: ServerState): void {
 }
 
 /** How a load feeds the keyspace and the log (shared by the one-go and the sliced loads). */
-function loadOptions(s: ServerState, buf: Buffer, log: boolean, dropExpired: boolean): LoadOptions {
+function loadOptions(s: ServerState, buf: Buffer, log: boolean, dropExpired: boolean, functions: LibraryPolicy): LoadOptions {
   return {
+    // 'flush' has emptied the libraries before the load: what the image holds must then be new
+    onFunction: (code) => installLibrary(s, code, functions === 'replace' ? 'replace' : 'append'),
     limits: loadLimits(s),
     databases: s.dbs.length,
     checksum: s.config.bool('rdbchecksum'),
@@ -512,7 +517,6 @@ function loaded(s: ServerState, res: LoadResult, log: boolean, started: number):
   st.lastLoadLoaded = res.keysLoaded;
   st.lastLoadExpired = res.keysExpired;
   if (log) {
-    if (res.functionsSkipped > 0) s.log.warning(`Skipped ${res.functionsSkipped} function libraries: tredis has no functions yet`);
     s.log.notice(`Done loading RDB, keys loaded: ${res.keysLoaded}, keys expired: ${res.keysExpired}.`);
     s.log.notice(`DB loaded from disk: ${((Date.now() - started) / 1000).toFixed(3)} seconds`);
   }
@@ -522,11 +526,14 @@ function loaded(s: ServerState, res: LoadResult, log: boolean, started: number):
  * Loads an RDB image into the server's databases in one go (added to what is there; the caller
  * empties them first when it must). Throws RdbError when the image is malformed.
  */
-export function rdbLoadBuffer(s: ServerState, buf: Buffer, opts: { dropExpired?: boolean; log?: boolean } = {}): LoadResult {
+export function rdbLoadBuffer(s: ServerState, buf: Buffer, opts: { dropExpired?: boolean; log?: boolean; functions?: LibraryPolicy } = {}): LoadResult {
   const log = opts.log === true;
   const started = Date.now();
   clock.refresh();
-  const res = loadRdb(buf, loadOptions(s, buf, log, opts.dropExpired ?? !s.isReplica));
+  // a replica's full sync replaces the whole dataset, libraries included (Redis's emptyData)
+  const functions = opts.functions ?? (s.isReplica ? 'flush' : 'append');
+  if (functions === 'flush') flushLibraries(s);
+  const res = loadRdb(buf, loadOptions(s, buf, log, opts.dropExpired ?? !s.isReplica, functions));
   loaded(s, res, log, started);
   return res;
 }
@@ -571,7 +578,7 @@ export function startLoading(s: ServerState): Promise<void> | null {
   return new Promise<void>((resolve, reject) => {
     let loader: RdbLoader;
     try {
-      const opts = loadOptions(s, buf, true, !s.isReplica);
+      const opts = loadOptions(s, buf, true, !s.isReplica, 'append');
       const onAux = opts.onAux!;
       opts.onAux = (name, value) => {
         if (name === 'used-mem') st.loadUsedMem = Number(value) || 0;
@@ -599,10 +606,15 @@ export function startLoading(s: ServerState): Promise<void> | null {
         reject(fail(err));
         return;
       }
-      st.loading = false;
-      updateGate(s);
-      loaded(s, loader.result, true, started);
-      resolve();
+      const finish = (): void => {
+        st.loading = false;
+        updateGate(s);
+        loaded(s, loader.result, true, started);
+        resolve();
+      };
+      // libraries met before the Lua VM was ready are installed first (callbacks run in order)
+      if (librariesPending(s)) whenLuaReady(finish);
+      else finish();
     };
     step();
   });
@@ -707,14 +719,16 @@ export function debugReload(c: Client, argv: string[], s: ServerState): void {
   try {
     buf = readFileSync(rdbPath(s));
   } catch {
-    return c.error('ERR Error trying to load the RDB dump, check server logs.');
+    return c.error('ERR Error trying to load the RDB dump');
   }
   if (flush) emptyData(s, -1, 'sync');
   try {
-    rdbLoadBuffer(s, buf, { dropExpired: !merge && !s.isReplica });
+    // as Redis: flushing empties the libraries too; NOFLUSH fails on one that exists, MERGE replaces it
+    const functions = flush ? 'flush' : merge ? 'replace' : 'append';
+    rdbLoadBuffer(s, buf, { dropExpired: !merge && !s.isReplica, functions });
   } catch (err) {
     s.log.warning(`Error loading the RDB dump: ${err instanceof Error ? err.message : String(err)}`);
-    return c.error('ERR Error trying to load the RDB dump, check server logs.');
+    return c.error('ERR Error trying to load the RDB dump');
   }
   s.log.notice('DB reloaded by DEBUG RELOAD');
   c.ok();

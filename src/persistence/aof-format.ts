@@ -30,7 +30,8 @@ export class AofFormatError extends Error {}
 /**
  * Turns an RDB image into AOF commands (a base file for aof-use-rdb-preamble no): per database a
  * SELECT, then per key `RESTORE key <abs ms | 0> <DUMP payload> REPLACE ABSTTL`, which Redis 7.0
- * runs as any other command when it loads the base. Keys already expired are left out.
+ * runs as any other command when it loads the base. Keys already expired are left out. FUNCTION
+ * libraries come first, as `FUNCTION LOAD <code>` (what Redis 7.0 writes there too).
  */
 export function rdbImageToCommands(buf: Buffer, limits: LoadLimits, save: SaveOptions, databases: number, write: (chunk: string) => void): void {
   let db = -1;
@@ -39,6 +40,7 @@ export function rdbImageToCommands(buf: Buffer, limits: LoadLimits, save: SaveOp
     databases,
     checksum: false,
     dropExpired: true,
+    onFunction: (code) => write(encodeArgs(['FUNCTION', 'LOAD', code])),
     onKey: (k) => {
       if (k.db !== db) {
         db = k.db;

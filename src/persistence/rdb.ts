@@ -235,6 +235,8 @@ export interface FileSaveOptions extends SaveOptions {
   accessInfo: 'lru' | 'lfu' | 'none';
   /** an AOF preamble sets aof-base 1 */
   aofBase?: boolean;
+  /** FUNCTION libraries (their code), written after the AUX fields as Redis 7.0 does */
+  functions?: readonly string[];
   /** called every `progressEvery` keys */
   progress?: (keys: number) => void;
 }
@@ -253,6 +255,11 @@ export function writeHeader(w: RdbWriter, opts: FileSaveOptions): void {
   auxField(w, 'ctime', Math.floor(Date.now() / 1000));
   auxField(w, 'used-mem', opts.usedMem);
   auxField(w, 'aof-base', opts.aofBase === true ? 1 : 0);
+  // libraries go before the databases so that a loader has them before any key (Redis's order)
+  for (const code of opts.functions ?? []) {
+    w.byte(OP.FUNCTION2);
+    w.string(code);
+  }
 }
 
 /** SELECTDB, and RESIZEDB when the sizes are given. */
@@ -541,6 +548,8 @@ export interface LoadOptions {
   onKey: (k: LoadedKey) => void;
   /** every AUX field */
   onAux?: (name: string, value: string) => void;
+  /** every FUNCTION library's code (without it libraries are skipped and counted) */
+  onFunction?: (code: string) => void;
   /** called every 64k keys with the bytes consumed so far */
   progress?: (bytes: number, keys: number) => void;
 }
@@ -551,7 +560,9 @@ export interface LoadResult {
   keysExpired: number;
   /** stream keys skipped (none since streams load; kept for callers that log it) */
   streamsSkipped: number;
-  /** function libraries present in the file (not loaded: no functions yet) */
+  /** function libraries handed to onFunction */
+  functionsLoaded: number;
+  /** function libraries skipped (no onFunction) */
   functionsSkipped: number;
 }
 
@@ -582,7 +593,7 @@ export class RdbLoader {
     const version = Number(buf.latin1Slice(5, 9));
     if (!(version >= 1 && version <= RDB_VERSION)) throw new RdbError(`Can't handle RDB format version ${buf.latin1Slice(5, 9)}`);
     this.r = new RdbReader(buf, 9);
-    this.result = { version, keysLoaded: 0, keysExpired: 0, streamsSkipped: 0, functionsSkipped: 0 };
+    this.result = { version, keysLoaded: 0, keysExpired: 0, streamsSkipped: 0, functionsLoaded: 0, functionsSkipped: 0 };
   }
 
   /** Bytes consumed so far. */
@@ -638,10 +649,16 @@ export class RdbLoader {
         continue;
       }
       if (type === OP.FUNCTION2) {
-        r.stringBytes();
-        res.functionsSkipped++;
+        if (opts.onFunction === undefined) {
+          r.stringBytes();
+          res.functionsSkipped++;
+        } else {
+          opts.onFunction(r.string());
+          res.functionsLoaded++;
+        }
         continue;
       }
+      // the 7.0 release candidates' format: Redis 7.0 itself refuses it with these words
       if (type === OP.FUNCTION) throw new RdbError('Pre-release function format not supported.');
       const key = r.string();
       const value = readValue(r, type, opts.limits);
