@@ -13,12 +13,16 @@
  * across two reads is counted when its last byte has been run.
  */
 
+import { readFileSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { Client } from './client';
-import { rdbLoadBuffer } from './commands/persistence';
+import { abortBgsave, bgsaveInProgress, rdbLoadBuffer, rdbPath } from './commands/persistence';
 import { execute } from './exec';
 import { clock } from './keyspace/clock';
+import { Db } from './keyspace/db';
 import { encodeCommand } from './propagation';
+import { PayloadReceiver } from './repl-transfer';
 import { replicationOf, type LinkView, type Replication } from './replication';
 import type { ServerState } from './state';
 
@@ -37,10 +41,8 @@ export class ReplicaLink implements LinkView {
   /** the full sync being received */
   private fullId = '';
   private fullOffset = 0;
-  private rdbSize = -1;
-  private rdbMark: string | null = null;
-  private rdbChunks: Buffer[] = [];
-  private rdbRead = 0;
+  /** the snapshot payload being received (to memory or a temp file, see repl-transfer.ts) */
+  private rx: PayloadReceiver | null = null;
   /** stream bytes received but not yet applied (a partial command) */
   private tail: Buffer = Buffer.alloc(0);
   /** stream offset after the last applied command (what REPLCONF ACK reports) */
@@ -90,11 +92,13 @@ export class ReplicaLink implements LinkView {
       ['slave_repl_offset', this.reploff],
     ];
     if (this.linkState === 'sync') {
-      const total = this.rdbSize;
+      // as Redis: with an EOF mark the total is -1 and left goes negative
+      const total = this.rx?.size ?? -1;
+      const read = this.rx?.read ?? 0;
       lines.push(['master_sync_total_bytes', total]);
-      lines.push(['master_sync_read_bytes', this.rdbRead]);
-      lines.push(['master_sync_left_bytes', total > 0 ? total - this.rdbRead : -1]);
-      lines.push(['master_sync_perc', total > 0 ? ((this.rdbRead / total) * 100).toFixed(2) : '0.00']);
+      lines.push(['master_sync_read_bytes', read]);
+      lines.push(['master_sync_left_bytes', total - read]);
+      lines.push(['master_sync_perc', total > 0 ? ((read / total) * 100).toFixed(2) : '0.00']);
       lines.push(['master_sync_last_io_seconds_ago', Math.floor((now - this.lastIo) / 1000)]);
     }
     if (!this.up()) lines.push(['master_link_down_since_seconds', Math.floor((now - this.downSince) / 1000)]);
@@ -227,10 +231,14 @@ export class ReplicaLink implements LinkView {
       this.fullOffset = Number(off);
       s.log.notice(`Full resync from master: ${this.fullId}:${this.fullOffset}`);
       this.linkState = 'sync';
-      this.rdbSize = -1;
-      this.rdbMark = null;
-      this.rdbChunks = [];
-      this.rdbRead = 0;
+      this.rx?.abort();
+      this.rx = null;
+      try {
+        this.rx = new PayloadReceiver(this.disklessLoad() ? null : s.config.get('dir'));
+      } catch (err) {
+        s.log.warning(`Opening the temp file needed for MASTER <-> REPLICA synchronization: ${(err as Error).message}`);
+        return false;
+      }
       return true;
     }
     if (line.startsWith('+CONTINUE')) {
@@ -297,9 +305,18 @@ export class ReplicaLink implements LinkView {
     }
   }
 
+  /** repl-diskless-load: whether this full sync loads from memory rather than through dump.rdb. */
+  private disklessLoad(): boolean {
+    const mode = this.s.config.get('repl-diskless-load');
+    if (mode === 'swapdb') return true;
+    return mode === 'on-empty-db' && this.s.dbs.every((db) => db.size === 0);
+  }
+
   /** Reads the snapshot from `input`; true when it is complete (the rest of input is stream). */
   private readRdb(): boolean {
-    if (this.rdbSize === -1 && this.rdbMark === null) {
+    const rx = this.rx!;
+    const s = this.s;
+    if (!rx.started) {
       // the leader sends newlines to keep the link alive while it prepares the snapshot
       let i = 0;
       while (i < this.input.length && this.input[i] === 10) i++;
@@ -309,66 +326,91 @@ export class ReplicaLink implements LinkView {
       const line = this.input.latin1Slice(0, nl);
       this.input = this.input.subarray(nl + 2);
       if (line[0] === '-') {
-        this.s.log.warning(`MASTER aborted replication with an error: ${line.slice(1)}`);
+        s.log.warning(`MASTER aborted replication with an error: ${line.slice(1)}`);
         this.drop(null);
         return false;
       }
-      if (line.startsWith('$EOF:')) {
-        this.rdbMark = line.slice(5);
-        this.s.log.notice('MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk');
-      } else {
-        this.rdbSize = Number(line.slice(1));
-        this.s.log.notice(`MASTER <-> REPLICA sync: receiving ${this.rdbSize} bytes from master to disk`);
-      }
+      rx.header(line);
+      const where = rx.toDisk ? 'to disk' : 'to parser';
+      if (rx.usesMark) s.log.notice(`MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF ${where}`);
+      else s.log.notice(`MASTER <-> REPLICA sync: receiving ${rx.size} bytes from master ${where}`);
     }
-    if (this.rdbMark === null) {
-      const need = this.rdbSize - this.rdbRead;
-      const take = Math.min(need, this.input.length);
-      this.rdbChunks.push(this.input.subarray(0, take));
-      this.rdbRead += take;
-      this.input = this.input.subarray(take);
-      if (this.rdbRead < this.rdbSize) return false;
-      this.loadRdb(Buffer.concat(this.rdbChunks));
-      return true;
+    let rest: Buffer | null;
+    try {
+      rest = rx.feed(this.input);
+    } catch (err) {
+      s.log.warning(`Write error saving the DB from master to disk: ${(err as Error).message}`);
+      this.drop(null);
+      return false;
     }
-    // diskless: the image ends with the 40-byte mark (a leader sends the stream only after our
-    // first ACK, but look for the mark anywhere in the new bytes all the same)
-    const mark = this.rdbMark;
-    const prev = this.rdbChunks.length === 0 ? Buffer.alloc(0) : this.rdbChunks[this.rdbChunks.length - 1]!;
-    const overlap = prev.subarray(Math.max(0, prev.length - mark.length));
-    const window = Buffer.concat([overlap, this.input]);
-    const at = window.indexOf(mark, 0, 'latin1');
-    if (at === -1) {
-      this.rdbChunks.push(this.input);
-      this.rdbRead += this.input.length;
+    if (rest === null) {
       this.input = Buffer.alloc(0);
       return false;
     }
-    // the mark starts `at` bytes into window: cut the image there, keep what follows as stream
-    const endInInput = at - overlap.length;
-    const all = Buffer.concat([...this.rdbChunks, this.input.subarray(0, Math.max(0, endInInput))]);
-    const image = endInInput >= 0 ? all : all.subarray(0, all.length + endInInput);
-    this.input = this.input.subarray(endInInput + mark.length);
-    this.rdbRead = image.length;
-    this.loadRdb(image);
-    return true;
+    this.input = rest;
+    return this.loadRdb(rx);
   }
 
-  private loadRdb(image: Buffer): void {
+  /**
+   * The whole image is here: replaces our dataset with it (through dump.rdb for a disk load; into
+   * fresh databases for swapdb, the old ones coming back if it does not parse). False when it failed
+   * (the link is dropped).
+   */
+  private loadRdb(rx: PayloadReceiver): boolean {
     const s = this.s;
-    this.rdbChunks = [];
-    s.log.notice('MASTER <-> REPLICA sync: Flushing old data');
-    for (const db of s.dbs) db.clear();
-    s.flushed(-1);
+    this.rx = null;
+    // a BGSAVE finishing now would put back a dump of the old dataset (and its snapshot would copy
+    // the old dataset as the new one replaces it)
+    if (bgsaveInProgress(s)) abortBgsave(s, 'loading the RDB received from the master');
+    const swap = s.config.get('repl-diskless-load') === 'swapdb' && !rx.toDisk;
+    let image: Buffer;
+    let old: Db[] | null = null;
+    if (swap) {
+      image = rx.image();
+      old = s.dbs.map((db) => {
+        const keep = new Db(db.id);
+        keep.swapWith(db);
+        return keep;
+      });
+    } else {
+      s.log.notice('MASTER <-> REPLICA sync: Flushing old data');
+      for (const db of s.dbs) db.clear();
+      s.flushed(-1);
+      if (rx.toDisk) {
+        const target = rdbPath(s);
+        try {
+          rx.commit(target);
+          image = readFileSync(target);
+        } catch (err) {
+          s.log.warning(`Failed trying to rename the temp DB into ${path.basename(target)} in MASTER <-> REPLICA synchronization: ${(err as Error).message}`);
+          rx.abort();
+          this.drop(null);
+          return false;
+        }
+      } else image = rx.image();
+    }
     s.log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
     try {
       rdbLoadBuffer(s, image, { dropExpired: false, log: true });
     } catch (err) {
-      s.log.warning(`Failed trying to load the MASTER synchronization DB from socket: ${(err as Error).message}`);
+      if (rx.toDisk) s.log.warning('Failed trying to load the MASTER synchronization DB from disk, check server logs.');
+      else s.log.warning(`Failed trying to load the MASTER synchronization DB from socket: ${(err as Error).message}`);
       for (const db of s.dbs) db.clear();
+      if (old !== null) {
+        s.log.notice('MASTER <-> REPLICA sync: Discarding temporary DB in background');
+        s.dbs.forEach((db, i) => db.swapWith(old![i]!));
+      }
+      this.deleteSyncFile(rx);
       this.drop(null);
-      return;
+      return false;
     }
+    if (old !== null) {
+      s.log.notice('MASTER <-> REPLICA sync: Swapping active DB with loaded DB');
+      for (const db of old) db.clear();
+      s.flushed(-1);
+      s.log.notice('MASTER <-> REPLICA sync: Discarding temporary DB in background');
+    }
+    this.deleteSyncFile(rx);
     s.afterReplicaLoad?.();
     // our history is now the leader's; replicas of ours must resync to learn it
     s.replId = this.fullId;
@@ -381,6 +423,20 @@ export class ReplicaLink implements LinkView {
     s.dirty++;
     s.log.notice('MASTER <-> REPLICA sync: Finished with success');
     this.startStream();
+    return true;
+  }
+
+  /** rdb-del-sync-files: a replica without persistence does not keep the leader's snapshot. */
+  private deleteSyncFile(rx: PayloadReceiver): void {
+    const s = this.s;
+    if (!rx.toDisk || !s.config.bool('rdb-del-sync-files')) return;
+    if (s.config.get('save').trim() !== '' || s.config.bool('appendonly')) return;
+    s.log.notice('Removing the RDB file obtained from the master. This replica has persistence disabled');
+    try {
+      unlinkSync(rdbPath(s));
+    } catch {
+      // already gone
+    }
   }
 
   private startStream(): void {
@@ -453,7 +509,8 @@ export class ReplicaLink implements LinkView {
     }
     socket?.destroy();
     this.input = Buffer.alloc(0);
-    this.rdbChunks = [];
+    this.rx?.abort();
+    this.rx = null;
     this.linkState = 'connect';
     if (this.closedForGood) return;
     if (this.retryTimer === null) {

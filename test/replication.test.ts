@@ -5,13 +5,28 @@
  * promotion (PSYNC2), WAIT, read-only replicas. Keyspaces are compared with DEBUG DIGEST, which
  * covers every key, value and expiry time (tredis computes it as Redis does).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server';
 import { Backlog } from '../src/repl-backlog';
 import { oracleAvailable, startOracle, type Oracle } from './helpers/oracle';
-import { startTestServer } from './helpers/server';
+import { startTestServer as startServerIn } from './helpers/server';
 import { seededRandom, testSeed, until } from './helpers/setup';
+
+// a replica writes the snapshot it receives to dir/dump.rdb (repl-diskless-load disabled): each
+// server gets a directory of its own
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function startTestServer(directives: Record<string, string> = {}): Promise<RunningServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tredis-repl-'));
+  dirs.push(dir);
+  return startServerIn({ dir, ...directives });
+}
 
 function infoField(info: string, name: string): string | undefined {
   const m = new RegExp(`^${name}:(.*)$`, 'm').exec(info);
