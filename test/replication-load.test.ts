@@ -53,6 +53,11 @@ async function fill(r: Redis, n: number, prefix = 'k'): Promise<void> {
   await p.exec();
 }
 
+async function dirOf(r: Redis): Promise<string> {
+  const reply = (await r.config('GET', 'dir')) as string[];
+  return reply[1]!;
+}
+
 function tempFiles(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.startsWith('temp-'));
 }
@@ -121,7 +126,7 @@ describe('repl-diskless-load', () => {
       try {
         await fill(ra, 500);
         await rb.set('old', 'data');
-        const dir = (await rb.config('GET', 'dir'))[1] as string;
+        const dir = await dirOf(rb);
         await rb.replicaof('127.0.0.1', a.port);
         await synced(ra, rb);
         expect(await rb.exists('old')).toBe(0);
@@ -153,7 +158,7 @@ describe('repl-diskless-load', () => {
     const rb = new Redis(b.port, '127.0.0.1');
     try {
       await fill(ra, 100);
-      const dir = (await rb.config('GET', 'dir'))[1] as string;
+      const dir = await dirOf(rb);
       await rb.replicaof('127.0.0.1', a.port);
       await synced(ra, rb);
       expect(readdirSync(dir).filter((f) => f.endsWith('.rdb'))).toEqual([]);
@@ -175,7 +180,7 @@ describe('repl-diskless-load', () => {
         const rb = new Redis(b.port, '127.0.0.1');
         try {
           if (!empty) await rb.set('old', 'data');
-          const dir = (await rb.config('GET', 'dir'))[1] as string;
+          const dir = await dirOf(rb);
           await rb.replicaof('127.0.0.1', a.port);
           await synced(ra, rb);
           expect(existsSync(path.join(dir, 'dump.rdb'))).toBe(!empty);
@@ -199,7 +204,7 @@ describe('repl-diskless-load', () => {
     try {
       await fill(rb, 50, 'old');
       const digest = await rb.call('DEBUG', 'DIGEST');
-      const dir = (await rb.config('GET', 'dir'))[1] as string;
+      const dir = await dirOf(rb);
       await rb.replicaof('127.0.0.1', leader.port);
       await until('the replica to try a sync', async () => leader.syncs() >= 1);
       await new Promise((r) => setTimeout(r, 200));
@@ -234,7 +239,7 @@ describe('repl-diskless-load', () => {
     try {
       await fill(rb, 50, 'old');
       await rb.save();
-      const dir = (await rb.config('GET', 'dir'))[1] as string;
+      const dir = await dirOf(rb);
       const before = readFileSync(path.join(dir, 'dump.rdb'));
       const digest = await rb.call('DEBUG', 'DIGEST');
       await rb.replicaof('127.0.0.1', leader.port);
