@@ -2,7 +2,8 @@
  * Crash safety of the AOF with tredis-server as a real process (the built dist/): with
  * `appendfsync always` every acknowledged write survives `kill -9`, and a `kill -9` in the middle
  * of BGREWRITEAOF leaves an AOF directory that loads everything acknowledged (the old manifest
- * already names the incremental file that took the writes made during the rewrite).
+ * already names the incremental file that took the writes made during the rewrite). DEBUG LOADAOF
+ * with no AOF to load ends the process with status 1, as it ends Redis 7.0.
  */
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './helpers/oracle';
+import { freePort, oracleAvailable } from './helpers/oracle';
 import { RawSession } from './helpers/raw';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -169,4 +170,35 @@ describe('AOF and kill -9', () => {
     s.close();
     await p.kill();
   }, 120000);
+});
+
+describe('DEBUG LOADAOF without an AOF', () => {
+  /** Starts the binary with appendonly off, sends DEBUG LOADAOF; the exit code (null: still running). */
+  async function loadAofExit(bin: string, args: string[]): Promise<{ code: number | null; reply: string }> {
+    const dir = tempDir();
+    const port = await freePort();
+    const child = spawn(bin, [...args, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes'], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let s: RawSession | null = null;
+    for (let i = 0; i < 500 && s === null; i++) {
+      try {
+        s = await RawSession.connect(port);
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    await s!.call('SET', 'k', 'v');
+    s!.write('*2\r\n$5\r\nDEBUG\r\n$7\r\nLOADAOF\r\n');
+    const reply = await s!.readUntilClosed();
+    const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+    if (code === null) child.kill('SIGKILL');
+    return { code, reply };
+  }
+
+  it.skipIf(!oracleAvailable)('the server exits with status 1, as Redis 7.0 does', async () => {
+    const theirs = await loadAofExit('redis-server', []);
+    const ours = await loadAofExit(process.execPath, [BIN]);
+    expect(theirs).toEqual({ code: 1, reply: '' });
+    expect(ours).toEqual(theirs);
+  }, 60000);
 });

@@ -6,7 +6,7 @@
  *
  * Implemented: HELP, SLEEP, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, LOG, ERROR, POPULATE,
  * SET-ACTIVE-EXPIRE, PAUSE-CRON, CHANGE-REPL-ID, QUICKLIST-PACKED-THRESHOLD, STRINGMATCH-TEST,
- * PANIC, ASSERT, SEGFAULT, RELOAD (commands/persistence.ts). The others (LOADAOF, JMAP, MALLCTL, LISTPACK, QUICKLIST, ...)
+ * PANIC, ASSERT, SEGFAULT, RELOAD (commands/persistence.ts), LOADAOF (commands/aof.ts). The others (JMAP, MALLCTL, LISTPACK, QUICKLIST, ...)
  * answer with the unknown-subcommand error until the facility they exercise exists.
  *
  * SET-ACTIVE-EXPIRE and PAUSE-CRON set flags in the state (activeExpireEnabled, cronPaused) that the
@@ -23,6 +23,7 @@ import { globMatch } from '../keyspace/glob';
 import type { ServerState } from '../state';
 import { stringEncoding } from './string-common';
 import { genInfo } from './info';
+import { debugLoadAof } from './aof';
 import { debugReload, serializedLength } from './persistence';
 import { helpReply, subcommandSyntaxError } from './server';
 
@@ -42,6 +43,8 @@ const DEBUG_HELP = [
   '    unit tests to simulate Redis errors.',
   'LOG <message>',
   '    Write <message> to the server log.',
+  'LOADAOF',
+  '    Flush the AOF buffers on disk and reload the AOF in memory.',
   'OBJECT <key>',
   '    Show low level info about `key` and associated value.',
   'PANIC',
@@ -277,6 +280,7 @@ function debugCommand(c: Client, argv: string[], s: ServerState): void {
   }
   if (sub === 'object' && n === 3) return debugObject(c, s, argv[2]!);
   if (sub === 'reload') return debugReload(c, argv, s);
+  if (sub === 'loadaof') return debugLoadAof(c, s);
   if (sub === 'digest' && n === 2) return c.simple(datasetDigest(s.dbs));
   if (sub === 'digest-value' && n >= 2) {
     c.array(n - 2);

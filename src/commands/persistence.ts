@@ -714,6 +714,8 @@ export function debugReload(c: Client, argv: string[], s: ServerState): void {
     else if (is(opt, 'noflush')) flush = false;
     else return c.error('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
   }
+  // a save resets the dirty counter: that is no change to propagate (Redis's call() sees none either)
+  c.propagateAs = [];
   if (save && rdbSave(s) !== null) return c.error('ERR');
   let buf: Buffer;
   try {
@@ -748,6 +750,8 @@ export function serializedLength(v: Value, s: ServerState): number {
 
 function saveCommand(c: Client, _argv: string[], s: ServerState): void {
   if (statsOf(s).bgInProgress) return c.error('ERR Background save already in progress');
+  // the dirty counter goes to 0: not a change to propagate
+  c.propagateAs = [];
   if (rdbSave(s) !== null) return c.error('ERR');
   c.ok();
 }

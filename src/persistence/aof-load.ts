@@ -1,7 +1,7 @@
 /*
  * Reading the files an AOF manifest names, in order: an RDB base (preamble) handed to the caller's
  * RDB loader, then RESP commands handed to the caller's runner, in slices between event-loop turns
- * so the server (already listening) answers -LOADING meanwhile. The server-side wiring (the fake
+ * so the server (already listening) answers -LOADING meanwhile, or in one go for DEBUG LOADAOF. The server-side wiring (the fake
  * client, -LOADING, statistics) is in commands/aof.ts; this module only knows files and formats.
  *
  * A torn tail (a crash mid-append) of the last file is cut off with a warning when allowed
@@ -27,8 +27,33 @@ export interface AofLoadHooks {
   progress: (total: number, loaded: number) => void;
 }
 
-/** Loads the files; resolves with the sizes they have afterwards (a cut tail is not counted). */
-export async function loadAofFiles(dir: string, m: AofManifest, h: AofLoadHooks): Promise<{ baseSize: number; incrSize: number }> {
+export interface AofSizes {
+  baseSize: number;
+  incrSize: number;
+}
+
+/**
+ * Loads the files in slices between event-loop turns; resolves with the sizes they have afterwards
+ * (a cut tail is not counted).
+ */
+export async function loadAofFiles(dir: string, m: AofManifest, h: AofLoadHooks): Promise<AofSizes> {
+  const steps = loadSteps(dir, m, h, true);
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Loads the files in one go (DEBUG LOADAOF: Redis blocks while it reloads, and so do we). */
+export function loadAofFilesSync(dir: string, m: AofManifest, h: AofLoadHooks): AofSizes {
+  const r = loadSteps(dir, m, h, false).next();
+  if (r.done !== true) throw new Error('AOF loading paused in a blocking load');
+  return r.value;
+}
+
+/** The loading itself; yields where the sliced loader lets the event loop run. */
+function* loadSteps(dir: string, m: AofManifest, h: AofLoadHooks, sliced: boolean): Generator<void, AofSizes, void> {
   let baseSize = 0;
   let incrSize = 0;
   const files = [...(m.base ? [m.base] : []), ...m.incrs];
@@ -55,11 +80,11 @@ export async function loadAofFiles(dir: string, m: AofManifest, h: AofLoadHooks)
     for (;;) {
       clock.refresh();
       const deadline = performance.now() + LOAD_SLICE_MS;
-      r = readCommands(buf, from, h.run, () => performance.now() >= deadline);
+      r = readCommands(buf, from, h.run, () => sliced && performance.now() >= deadline);
       if (!r.paused) break;
       from = r.valid;
       h.progress(buf.length, from);
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      yield;
     }
     if (r.badFormat) throw new Error(`Bad file format reading the append only file ${f.name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
     let len = buf.length;
