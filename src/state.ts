@@ -64,6 +64,8 @@ export class Stats {
   clientOutputBufferLimitDisconnections = 0;
   /** keys released by FLUSHDB/FLUSHALL ASYNC (INFO lazyfreed_objects) */
   lazyfreedObjects = 0;
+  /** AOF writes that stopped waiting for a background fsync after 2 s (INFO aof_delayed_fsync) */
+  aofDelayedFsync = 0;
   /** by command spec id (see command.ts allSpecs); sparse */
   readonly commandStats: (CommandStat | undefined)[] = [];
   readonly errorStats = new Map<string, number>();

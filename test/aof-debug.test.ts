@@ -3,6 +3,8 @@
  * (libraries included); with appendonly off it reloads what an earlier appendonly period left, so
  * later writes are gone in both. What it loads is not written to the AOF a second time.
  * (With no AOF at all both servers exit: test/aof-crash.test.ts runs that against a process.)
+ * Also appendfsync everysec: writes that meet the background fsync wait for it and still all reach
+ * the file; INFO's aof_delayed_fsync / aof_pending_bio_fsync.
  */
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closePair, connectPair, expectSame, type Pair } from './helpers/diff';
 import { oracleAvailable, startOracle } from './helpers/oracle';
+import { RawSession } from './helpers/raw';
 import { startTestServer } from './helpers/server';
 import { until } from './helpers/setup';
 
@@ -81,6 +84,34 @@ describe.skipIf(!oracleAvailable)('DEBUG LOADAOF', () => {
       closePair(pair);
       await srv.close();
       await o.close();
+    }
+  });
+});
+
+describe('appendfsync everysec', () => {
+  it('writes arriving while the background fsync runs all reach the file; INFO fsync fields', async () => {
+    const dir = tempDir();
+    const srv = await startTestServer({ dir, appendonly: 'yes', appendfsync: 'everysec' });
+    const s = await RawSession.connect(srv.port);
+    try {
+      await until('the first rewrite', async () => (await s.call('INFO', 'persistence')).includes('aof_rewrite_in_progress:0'));
+      const end = Date.now() + 2300;
+      let n = 0;
+      while (Date.now() < end) {
+        await s.call('SET', `k${n}`, String(n));
+        n++;
+      }
+      const ad = path.join(dir, 'appendonlydir');
+      const incr = (): string => readFileSync(path.join(ad, readdirSync(ad).find((f) => f.endsWith('.incr.aof'))!), 'latin1');
+      const last = `$${String(n - 1).length + 1}\r\nk${n - 1}\r\n`;
+      await until('every write in the file', async () => incr().includes(last), 4000);
+      expect(incr().split('*3\r\n$3\r\nSET\r\n').length - 1).toBe(n);
+      const info = await s.call('INFO', 'persistence');
+      expect(info).toContain('aof_delayed_fsync:0\r\n');
+      expect(info).toMatch(/aof_pending_bio_fsync:[01]\r\n/);
+    } finally {
+      s.close();
+      await srv.close();
     }
   });
 });

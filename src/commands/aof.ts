@@ -10,7 +10,11 @@
  * before a batch's replies are written (s.beforeReply), so an acknowledged write is on disk before
  * its reply leaves. The other policies leave it to the turn's end (a write per batch cost a third
  * of the throughput of unpipelined clients; they may lose recent writes by contract anyway);
- * `everysec` fsyncs from a 1 s timer, off the event loop; `no` leaves it to the OS.
+ * `everysec` fsyncs from a 1 s timer, off the event loop (libuv's thread pool: Redis's bio thread);
+ * `no` leaves it to the OS. As in Redis, with everysec a write that finds that fsync still running
+ * waits (the buffer is kept: a write() on a file being fsynced can block the event loop) and is
+ * retried when the fsync ends or from the cron; after 2 s it goes ahead anyway and is counted in
+ * aof_delayed_fsync.
  *
  * Rewriting (BGREWRITEAOF, auto-aof-rewrite-*, turning appendonly on): in one event-loop turn the
  * buffer is flushed, a new incremental file opened for what follows, and a forkless point-in-time
@@ -55,6 +59,9 @@ import { emptyData } from './server';
 import type { ServerState } from '../state';
 import { loadLimits, rdbLoadBuffer, saveOptions, setAofWriteError, setLoading, startLoading, startSnapshot } from './persistence';
 
+/** how long an everysec write may wait for the running fsync before it goes ahead (Redis: 2 s) */
+const POSTPONE_MAX_MS = 2000;
+
 class Aof {
   enabled = false;
   manifest: AofManifest | null = null;
@@ -67,6 +74,8 @@ class Aof {
   flushScheduled = false;
   unsynced = false;
   fsyncInFlight = -1;
+  /** when a write started waiting for the running fsync (0: none waits) */
+  postponedSince = 0;
   /** aof-timestamp-enabled: a `#TS:<unix>` annotation before the first command of each second */
   timestamps = false;
   lastTimestamp = -1;
@@ -134,8 +143,19 @@ class Aof {
    * A failed write is undone (the file cut back to its size before it) and kept in the buffer to be
    * retried from the cron; meanwhile writes are refused with -MISCONF, as Redis does.
    */
-  readonly flush = (): void => {
+  readonly flush = (force = false): void => {
     if (this.buffer === '' || this.fd === -1) return;
+    if (!force && this.fsyncInFlight !== -1 && this.fsyncInFlight === this.fd && !this.always && this.s.config.get('appendfsync') === 'everysec') {
+      const now = Date.now();
+      if (this.postponedSince === 0) {
+        this.postponedSince = now;
+        return;
+      }
+      if (now - this.postponedSince < POSTPONE_MAX_MS) return;
+      this.s.stats.aofDelayedFsync++;
+      this.s.log.notice('Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.');
+    }
+    this.postponedSince = 0;
     const data = Buffer.from(this.buffer, 'latin1');
     const fd = this.fd;
     let off = 0;
@@ -183,6 +203,8 @@ class Aof {
         this.deferredClose = -1;
         closeSync(fd);
       }
+      // a write that waited for this fsync goes now
+      if (this.postponedSince !== 0) this.flush();
     });
   }
 
@@ -202,7 +224,7 @@ class Aof {
 
   /** Opens a new incremental file (seq after the last one) as the destination of new writes. */
   private openNewIncr(): AofFileInfo {
-    this.flush();
+    this.flush(true);
     const m = this.manifest!;
     const last = m.incrs[m.incrs.length - 1];
     const seq = (last?.seq ?? 0) + 1;
@@ -418,7 +440,7 @@ class Aof {
   /** The dataset was replaced (a replica's full sync): a new base from it, as Redis restarts the AOF. */
   restart(): void {
     if (!this.enabled) return;
-    this.flush();
+    this.flush(true);
     this.abortRewrite();
     // until the new base is written the manifest on disk keeps naming the old, consistent, files
     this.manifestValid = false;
@@ -428,7 +450,7 @@ class Aof {
 
   disable(): void {
     if (!this.enabled) return;
-    this.flush();
+    this.flush(true);
     this.abortRewrite();
     this.rewriteScheduled = false;
     this.enabled = false;
@@ -446,7 +468,7 @@ class Aof {
 
   cron(): void {
     if (!this.enabled) return;
-    if (!this.lastWriteOk) this.flush();
+    if (!this.lastWriteOk || this.postponedSince !== 0) this.flush();
     if (this.rewriting !== null) return;
     if (this.rewriteScheduled) {
       this.startRewrite();
@@ -542,7 +564,7 @@ class Aof {
    */
   reloadNow(): string | null {
     const s = this.s;
-    if (this.enabled) this.flush();
+    if (this.enabled) this.flush(true);
     emptyData(s, -1, 'sync');
     flushLibraries(s);
     let text: string;
@@ -649,8 +671,9 @@ export function installAof(s: ServerState): void {
   s.infoFields.set('aof_base_size', () => a.rewriteBaseSize);
   s.infoFields.set('aof_pending_rewrite', () => (a.rewriteScheduled ? 1 : 0));
   s.infoFields.set('aof_buffer_length', () => a.buffer.length);
+  // the one everysec fsync that may run in the thread pool (Redis: pending BIO_AOF_FSYNC jobs)
   s.infoFields.set('aof_pending_bio_fsync', () => (a.fsyncInFlight !== -1 ? 1 : 0));
-  s.infoFields.set('aof_delayed_fsync', () => 0);
+  s.infoFields.set('aof_delayed_fsync', () => s.stats.aofDelayedFsync);
 }
 
 /**
