@@ -209,8 +209,10 @@ export class ReplicaLink implements LinkView {
     });
     const replid = this.s.replId;
     const offset = this.reploff + 1;
+    // a leader handing over (FAILOVER) tells its target to take over first
+    const failover = this.repl.failoverState === 'failover-in-progress';
     steps.push({
-      send: ['PSYNC', replid, String(offset)],
+      send: failover ? ['PSYNC', replid, String(offset), 'FAILOVER'] : ['PSYNC', replid, String(offset)],
       onReply: (line) => this.onPsyncReply(line, replid, offset),
     });
     s.log.notice(`Trying a partial resynchronization (request ${replid}:${offset}).`);
@@ -224,6 +226,12 @@ export class ReplicaLink implements LinkView {
   }
 
   private onPsyncReply(line: string, replid: string, offset: number): boolean {
+    const accepted = this.psyncReply(line, replid, offset);
+    this.repl.failoverPsync?.(accepted);
+    return accepted;
+  }
+
+  private psyncReply(line: string, replid: string, offset: number): boolean {
     const s = this.s;
     if (line.startsWith('+FULLRESYNC')) {
       const [, id, off] = line.split(' ');
@@ -499,6 +507,8 @@ export class ReplicaLink implements LinkView {
     const socket = this.socket;
     this.socket = null;
     if (reason !== null) s.log.notice(reason);
+    // a FAILOVER whose target could not be reached or answered does not wait forever
+    if (this.linkState !== 'connected' && !this.closedForGood) this.repl.failoverPsync?.(false);
     if (this.linkState === 'connected') this.downSince = Date.now();
     if (this.master !== null) {
       const m = this.master;
@@ -571,7 +581,6 @@ export function becomeLeader(s: ServerState): void {
   repl.createBacklog();
   repl.installSink();
   repl.disconnectReplicas();
-  s.log.notice('MASTER MODE enabled (user request from client)');
 }
 
 /** A replica leaves expiry to its leader: expired keys read as missing but stay until its DEL. */

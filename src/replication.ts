@@ -22,6 +22,9 @@ import type { ServerState } from './state';
 
 export type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
 
+/** master_failover_state (FAILOVER, see failover.ts) */
+export type FailoverState = 'no-failover' | 'waiting-for-sync' | 'failover-in-progress';
+
 /** What the leader knows of one connected replica. */
 export interface ReplicaInfo {
   client: Client;
@@ -89,6 +92,14 @@ export class Replication {
   private delayTimer: NodeJS.Timeout | null = null;
   /** the link to our own leader while we are a replica */
   link: LinkView | null = null;
+  /** FAILOVER's progress (failover.ts drives it) */
+  failoverState: FailoverState = 'no-failover';
+  /** while waiting for a replica to catch up: called on each ACK */
+  failoverCheck: (() => void) | null = null;
+  /** while failing over: the link reports whether the target took our PSYNC FAILOVER */
+  failoverPsync: ((accepted: boolean) => void) | null = null;
+  /** the role changed outside REPLICAOF (FAILOVER): the write checks are updated */
+  roleChanged: () => void = () => {};
   /** counters for INFO */
   syncFull = 0;
   syncPartialOk = 0;
@@ -328,6 +339,7 @@ export class Replication {
     if (offset > r.ackOffset) r.ackOffset = offset;
     r.ackTime = Date.now();
     if (this.waiters.length !== 0) this.checkWaiters();
+    this.failoverCheck?.();
   }
 
   /** Replicas whose acknowledged offset reached `offset`. */
@@ -406,7 +418,8 @@ export class Replication {
     const now = Date.now();
     if (!s.isReplica && this.replicas.size !== 0) {
       const period = s.config.number('repl-ping-replica-period');
-      if (++this.pingTicks >= period) {
+      // no PING while a FAILOVER waits for a replica to reach our offset
+      if (++this.pingTicks >= period && this.failoverState === 'no-failover') {
         this.pingTicks = 0;
         this.feedRaw(PING);
       }

@@ -9,6 +9,7 @@ import type { Client } from '../client';
 import { register } from '../command';
 import { ERR_NOT_INT, ERR_SYNTAX, is, parseInteger, parseInt64 } from '../args';
 import { mustNotBlock } from '../blocking';
+import { abortFailoverCommand, startFailover } from '../failover';
 import { becomeLeader, becomeReplica } from '../replica-link';
 import { replicationOf, replconfOption } from '../replication';
 import type { ServerState } from '../state';
@@ -119,6 +120,18 @@ function replconf(c: Client, argv: string[], s: ServerState): void {
 function psync(c: Client, argv: string[], s: ServerState, old: boolean): void {
   if (c.kind === 'replica') return;
   const repl = replicationOf(s);
+  if (!old && argv.length > 3 && is(argv[3]!, 'failover')) {
+    // our leader hands over to us (its FAILOVER): we lead first, then answer its PSYNC
+    if (repl.link === null) return c.error("ERR PSYNC FAILOVER can't be sent to a master.");
+    if (argv[1] !== s.replId) return c.error('ERR PSYNC FAILOVER replid must match my replid.');
+    becomeLeader(s);
+    updateChecks(s);
+    s.log.notice(`MASTER MODE enabled (failover request from '${describe(c)}')`);
+  }
+  if (repl.failoverState !== 'no-failover') {
+    c.error("NOMASTERLINK Can't SYNC while failing over");
+    return;
+  }
   if (repl.link !== null && !repl.link.up()) {
     c.error("NOMASTERLINK Can't SYNC while not connected with my master");
     return;
@@ -133,6 +146,40 @@ function psync(c: Client, argv: string[], s: ServerState, old: boolean): void {
     return;
   }
   repl.sync(c, argv[1]!, typeof offset === 'bigint' ? -1 : offset);
+}
+
+/** FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms] */
+function failover(c: Client, argv: string[], s: ServerState): void {
+  let host: string | null = null;
+  let port = 0;
+  let timeout: number | null = null;
+  let force = false;
+  let abort = false;
+  for (let j = 1; j < argv.length; j++) {
+    const opt = argv[j]!;
+    if (is(opt, 'to') && host === null && j + 2 < argv.length) {
+      const p = parseInt64(argv[j + 2]!);
+      if (p === null) return c.error(ERR_NOT_INT);
+      host = argv[j + 1]!;
+      port = Number(p);
+      j += 2;
+    } else if (is(opt, 'timeout') && timeout === null && j + 1 < argv.length) {
+      const t = parseInt64(argv[++j]!);
+      if (t === null) return c.error(ERR_NOT_INT);
+      timeout = Number(t);
+    } else if (is(opt, 'force') && !force) force = true;
+    else if (is(opt, 'abort') && !abort) abort = true;
+    else return c.error(ERR_SYNTAX);
+  }
+  if (abort) {
+    if (host !== null || force || timeout !== null) return c.error(ERR_SYNTAX);
+    const err = abortFailoverCommand(s);
+    return err === null ? c.ok() : c.error(err);
+  }
+  if (timeout !== null && timeout <= 0) return c.error('ERR FAILOVER timeout must be greater than 0');
+  const err = startFailover(s, host, port, timeout ?? 0, force);
+  if (err !== null) return c.error(err);
+  c.ok();
 }
 
 function wait(c: Client, argv: string[], s: ServerState): void {
@@ -198,6 +245,15 @@ register([
     handler: (c, argv, s) => psync(c, argv, s, true),
   },
   {
+    name: 'failover',
+    arity: -1,
+    flags: ['admin', 'noscript', 'stale'],
+    keys: [0, 0, 0],
+    categories: [],
+    docs: { ...docs('Start a coordinated failover between this server and one of its replicas.', '6.2.0'), args: '[TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]' },
+    handler: failover,
+  },
+  {
     name: 'wait',
     arity: 3,
     flags: ['noscript'],
@@ -255,7 +311,7 @@ function infoLines(s: ServerState): string[] {
   for (const r of repl.replicas.values()) {
     out.push(`slave${i++}:ip=${r.ip},port=${r.port},state=${r.state},offset=${r.ackOffset},lag=${Math.floor((now - r.ackTime) / 1000)}`);
   }
-  out.push('master_failover_state:no-failover');
+  out.push(`master_failover_state:${repl.failoverState}`);
   out.push(`master_replid:${s.replId}`);
   out.push(`master_replid2:${s.replId2}`);
   out.push(`master_repl_offset:${repl.offset}`);
@@ -303,6 +359,7 @@ export function installReplication(s: ServerState): void {
     repl.cron();
   });
   s.config.onChange('min-replicas-to-write', () => updateChecks(s));
+  repl.roleChanged = () => updateChecks(s);
   s.config.onChange('repl-backlog-size', () => repl.backlog?.resize(s.config.number('repl-backlog-size')));
   const initial = s.config.get('replicaof');
   if (initial !== '') {
