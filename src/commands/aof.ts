@@ -25,21 +25,18 @@
  *
  * Loading at start (appendonly yes and a manifest present; the AOF then takes precedence over the
  * RDB): the base (RDB or commands), then each incremental file, run through execute() by a client of
- * kind 'master' (no gates, replies dropped), in slices once the server listens (the file reading
- * is persistence/aof-load.ts): other clients get
- * -LOADING meanwhile, as during an RDB load. A torn tail of the last file is cut off with a warning
- * when aof-load-truncated is on.
+ * kind 'master' (no gates, replies dropped), in slices once the server listens (aof-loading.ts; the
+ * file reading is persistence/aof-load.ts): other clients get -LOADING meanwhile, as during an RDB
+ * load. A torn tail of the last file is cut off with a warning when aof-load-truncated is on.
  */
 
 import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from '../client';
+import type { Client } from '../client';
 import { register } from '../command';
 import { strerror } from '../config/config';
-import { execute } from '../exec';
 import { clock } from '../keyspace/clock';
 import {
-  AofFormatError,
   baseName,
   formatManifest,
   incrName,
@@ -49,20 +46,17 @@ import {
   type AofFileInfo,
   type AofManifest,
 } from '../persistence/aof-format';
-import { loadAofFiles, loadAofFilesSync, type AofLoadHooks } from '../persistence/aof-load';
 import { RdbError } from '../persistence/rdb-format';
 import type { Snapshot } from '../persistence/snapshot';
 import { encodeCommand } from '../propagation';
-import { luaLoaded } from '../scripting/lua';
-import { flushLibraries } from './persistence-functions';
-import { emptyData } from './server';
 import type { ServerState } from '../state';
-import { loadLimits, rdbLoadBuffer, saveOptions, setAofWriteError, setLoading, startLoading, startSnapshot } from './persistence';
+import { loadAof, reloadAof, type AofTarget } from './aof-loading';
+import { loadLimits, saveOptions, setAofWriteError, startLoading, startSnapshot } from './persistence';
 
 /** how long an everysec write may wait for the running fsync before it goes ahead (Redis: 2 s) */
 const POSTPONE_MAX_MS = 2000;
 
-class Aof {
+class Aof implements AofTarget {
   enabled = false;
   manifest: AofManifest | null = null;
   /** the manifest on disk describes the data (false while turning on: until the first rewrite ends) */
@@ -486,120 +480,6 @@ class Aof {
     }
   }
 
-  /**
-   * Loads the AOF the manifest names, in slices once the server listens (clients get -LOADING
-   * meanwhile; an RDB base loads in one piece). Null when there is no manifest; the promise rejects
-   * with Redis's wording when the AOF cannot be loaded.
-   */
-  load(): Promise<void> | null {
-    const dir = this.dir;
-    const mpath = path.join(dir, manifestName(this.prefix));
-    let text: string;
-    try {
-      text = readFileSync(mpath, 'latin1');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      return Promise.reject(new Error(`Fatal error: can't open the AOF manifest ${manifestName(this.prefix)} for reading: ${strerror(err)}`));
-    }
-    return this.loadFiles(text);
-  }
-
-  /** What loading runs the files' commands with: a client of kind 'master' (no gates, replies dropped). */
-  private loadHooks(sliced: boolean): AofLoadHooks & { done: () => void } {
-    const s = this.s;
-    const c = new Client(s.nextClientId++, null, s.dbs[0]!, { maxBulkLen: Number.MAX_SAFE_INTEGER, maxQueryBuffer: Number.MAX_SAFE_INTEGER, unauthenticated: false });
-    c.kind = 'master';
-    s.dbHooks.showExpired = true;
-    return {
-      run: (argv: string[]): void => {
-        execute(c, argv, s);
-        c.take();
-      },
-      loadRdb: (buf) => rdbLoadBuffer(s, buf, { log: true }),
-      truncatedOk: s.config.bool('aof-load-truncated'),
-      warning: (msg) => s.log.warning(msg),
-      notice: (msg) => s.log.notice(msg),
-      progress: sliced ? (total, loaded) => setLoading(s, true, total, loaded) : () => {},
-      done: () => {
-        s.dbHooks.showExpired = false;
-        c.multi = null;
-      },
-    };
-  }
-
-  private async loadFiles(text: string): Promise<void> {
-    const s = this.s;
-    const dir = this.dir;
-    const started = Date.now();
-    setLoading(s, true);
-    const hooks = this.loadHooks(true);
-    try {
-      // FUNCTION LOAD in the files (and libraries in an RDB base) need the Lua VM, which loads
-      // asynchronously at start-up: without it they would fail, unseen, and the libraries be lost
-      await luaLoaded();
-      const m = parseManifest(text);
-      const sizes = await loadAofFiles(dir, m, hooks);
-      this.baseSize = sizes.baseSize;
-      this.incrSize = sizes.incrSize;
-      this.manifest = m;
-    } catch (err) {
-      const msg = loadErrorText(err);
-      s.log.warning(msg);
-      throw new Error(msg);
-    } finally {
-      hooks.done();
-      setLoading(s, false);
-    }
-    s.dirty = 0;
-    this.manifestValid = true;
-    s.log.notice(`DB loaded from append only file: ${((Date.now() - started) / 1000).toFixed(3)} seconds`);
-  }
-
-  /**
-   * DEBUG LOADAOF (Redis's debug.c): writes what is buffered, empties the dataset (libraries too)
-   * and loads the AOF on disk again, in one go, whether appendonly is on or not (off, it loads
-   * what an earlier appendonly period left). What it runs is not propagated: the AOF has it, and
-   * Redis's replicas are not sent it either. Returns null, or why nothing could be loaded (Redis then
-   * exits).
-   */
-  reloadNow(): string | null {
-    const s = this.s;
-    if (this.enabled) this.flush(true);
-    emptyData(s, -1, 'sync');
-    flushLibraries(s);
-    let text: string;
-    try {
-      text = readFileSync(path.join(this.dir, manifestName(this.prefix)), 'latin1');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return `no append only file to load in ${this.dir}`;
-      return `can't open the AOF manifest ${manifestName(this.prefix)} for reading: ${strerror(err)}`;
-    }
-    const sinks = [s.propagation.aof, s.propagation.replication] as const;
-    s.propagation.aof = null;
-    s.propagation.replication = null;
-    const hooks = this.loadHooks(false);
-    try {
-      const m = parseManifest(text);
-      if (m.base === null && m.incrs.length === 0) return `no append only file to load in ${this.dir}`;
-      const sizes = loadAofFilesSync(this.dir, m, hooks);
-      this.baseSize = sizes.baseSize;
-      this.incrSize = sizes.incrSize;
-      // while appending, the manifest in memory is the one on disk (and names the open file)
-      if (!this.enabled) this.manifest = m;
-    } catch (err) {
-      return loadErrorText(err);
-    } finally {
-      hooks.done();
-      [s.propagation.aof, s.propagation.replication] = sinks;
-    }
-    s.dirty = 0;
-    return null;
-  }
-}
-
-function loadErrorText(err: unknown): string {
-  if (err instanceof AofFormatError || err instanceof RdbError) return `Bad file format reading the append only file: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
 }
 
 function writeAll(fd: number, data: Buffer): number {
@@ -684,7 +564,7 @@ export function installAof(s: ServerState): void {
 export function startAofLoading(s: ServerState): Promise<void> | null {
   if (!s.config.bool('appendonly')) return null;
   const a = aofOf(s);
-  const aof = a.load();
+  const aof = loadAof(a);
   if (aof !== null) return aof.then(() => a.enable(true));
   const rdb = startLoading(s) ?? Promise.resolve();
   return rdb.then(() => a.enable(false, true));
@@ -697,7 +577,7 @@ export function startAofLoading(s: ServerState): Promise<void> | null {
 export function debugLoadAof(c: Client, s: ServerState): void {
   // the dirty counter goes to 0 (as Redis's): that is no change to propagate
   c.propagateAs = [];
-  const err = aofOf(s).reloadNow();
+  const err = reloadAof(aofOf(s));
   if (err !== null) {
     s.log.warning(`DEBUG LOADAOF: ${err}. Exiting.`);
     process.exit(1);

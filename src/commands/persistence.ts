@@ -11,7 +11,8 @@
  * through s.commandGate, which is installed only while something must be refused.
  *
  * Loading at start-up runs in slices once the server listens: clients get -LOADING meanwhile (INFO
- * answers, with loading:1), as in Redis, and the log shows progress. Per-server persistence
+ * answers, with loading:1), as in Redis, and the log shows progress. Images carry the FUNCTION
+ * libraries too (persistence-functions.ts connects them to the script engine). Per-server persistence
  * statistics live in a WeakMap keyed by the state, so state.ts needs no fields for them.
  */
 

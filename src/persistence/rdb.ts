@@ -12,6 +12,8 @@
  * quicklist of ziplists, plain lists, text-double zsets) and converts each into our types with the
  * encoding Redis would give it after loading (e.g. a hash listpack over hash-max-listpack-entries
  * becomes a hashtable). Streams are in rdb-stream.ts. Module values cannot be loaded (as in Redis without the module).
+ * FUNCTION libraries (opcode 245 + code, before the databases) are written from the codes the
+ * caller passes and handed back to its onFunction as read: this module knows no Lua.
  */
 
 import { canonicalInt } from '../args';
