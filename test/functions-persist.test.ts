@@ -250,12 +250,12 @@ describe.skipIf(!oracleAvailable)('FUNCTION libraries in the AOF', () => {
 });
 
 describe.skipIf(!oracleAvailable)('FUNCTION libraries in replication full syncs', () => {
-  it('a tredis replica and a real Redis replica get the leader libraries (a stale one is dropped)', async () => {
+  it('a tredis replica and a real Redis replica get the leader libraries (a stale one is dropped); tredis following Redis too', async () => {
     const leader = await startTestServer({ dir: tempDir() });
     const l = new Redis(leader.port, '127.0.0.1');
     const replica = await startTestServer({ dir: tempDir() });
     const rr = new Redis(replica.port, '127.0.0.1');
-    const o = await startOracle([]);
+    const o = await startOracle(['--repl-diskless-sync-delay', '0']);
     const or = new Redis(o.port, '127.0.0.1');
     try {
       await l.call('FUNCTION', 'LOAD', LIB1);
@@ -279,6 +279,14 @@ describe.skipIf(!oracleAvailable)('FUNCTION libraries in replication full syncs'
       }
       await rr.replicaof('NO', 'ONE');
       await or.replicaof('NO', 'ONE');
+      // and the other way: tredis follows the real Redis, whose libraries replace ours
+      await or.call('FUNCTION', 'LOAD', LIB3);
+      await or.set('from', 'redis');
+      await rr.replicaof('127.0.0.1', String(o.port));
+      await until('the replica of Redis to sync', async () => (await rr.get('from')) === 'redis', 20000);
+      expect(await libNames(rr)).toEqual(['lib2', 'lib3']);
+      expect(await rr.call('FCALL', 'three', '0')).toBe(3);
+      await rr.replicaof('NO', 'ONE');
     } finally {
       l.disconnect();
       rr.disconnect();
