@@ -180,10 +180,11 @@ describe('FAILOVER between tredis servers', () => {
     try {
       await rb.replicaof('127.0.0.1', a.port);
       await linkUp(rb);
-      await ra.set('before', '1');
-      expect(await ra.call('FAILOVER')).toBe('OK');
-      // the replica acknowledges once a second: the leader waits for that
-      expect(await failoverState(ra)).toBe('waiting-for-sync');
+      // in one batch: the replica cannot have acknowledged the write when FAILOVER starts
+      const res = await ra.pipeline().set('before', '1').call('FAILOVER').info('replication').exec();
+      expect(res!.map(([err]) => err)).toEqual([null, null, null]);
+      expect(res![1]![1]).toBe('OK');
+      expect(infoField(res![2]![1] as string, 'master_failover_state')).toBe('waiting-for-sync');
       await until('the failover to end', async () => (await failoverState(ra)) === 'no-failover');
       expect((await rb.role())[0]).toBe('master');
       expect((await ra.role())[0]).toBe('slave');
