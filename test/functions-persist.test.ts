@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { libraryCodes, restoreLibraries } from '../src/commands/persistence-functions';
 import { closePair, connectPair, expectSame } from './helpers/diff';
 import { oracleAvailable, startOracle } from './helpers/oracle';
 import { startTestServer } from './helpers/server';
@@ -294,6 +295,27 @@ describe.skipIf(!oracleAvailable)('FUNCTION libraries in replication full syncs'
       await leader.close();
       await replica.close();
       await o.close();
+    }
+  });
+});
+
+describe('keeping libraries across a failed load', () => {
+  it('restoreLibraries puts back what libraryCodes took (a swapdb replica load that fails)', async () => {
+    const srv = await startTestServer({ dir: tempDir() });
+    const r = new Redis(srv.port, '127.0.0.1');
+    try {
+      await r.call('FUNCTION', 'LOAD', LIB1);
+      await r.call('FUNCTION', 'LOAD', LIB2);
+      const codes = libraryCodes(srv.state);
+      expect(codes).toEqual([LIB1, LIB2]);
+      await r.call('FUNCTION', 'FLUSH');
+      await r.call('FUNCTION', 'LOAD', LIB3);
+      restoreLibraries(srv.state, codes);
+      expect(await libNames(r)).toEqual(['lib1', 'lib2']);
+      expect(await r.call('FCALL', 'echo1', '0', 'back')).toBe('back');
+    } finally {
+      r.disconnect();
+      await srv.close();
     }
   });
 });

@@ -80,3 +80,20 @@ function installPending(s: ServerState, policy: LibraryPolicy): void {
     }
   }
 }
+
+/**
+ * Puts back the libraries a failed load replaced (codes from libraryCodes() taken before it): for a
+ * replica's swapdb load, where Redis keeps the old dataset, libraries included, when the new one
+ * does not parse. Not for DEBUG RELOAD or other loads: Redis leaves them without libraries then.
+ */
+export function restoreLibraries(s: ServerState, codes: readonly string[]): void {
+  flushLibraries(s);
+  pending.delete(s);
+  for (const code of codes) {
+    try {
+      installLibrary(s, code, 'replace');
+    } catch (err) {
+      s.log.warning((err as Error).message);
+    }
+  }
+}
