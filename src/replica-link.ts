@@ -18,6 +18,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Client } from './client';
 import { abortBgsave, bgsaveInProgress, rdbLoadBuffer, rdbPath } from './commands/persistence';
+import { libraryCodes, restoreLibraries } from './commands/persistence-functions';
 import { execute } from './exec';
 import { clock } from './keyspace/clock';
 import { Db } from './keyspace/db';
@@ -373,8 +374,10 @@ export class ReplicaLink implements LinkView {
     const swap = s.config.get('repl-diskless-load') === 'swapdb' && !rx.toDisk;
     let image: Buffer;
     let old: Db[] | null = null;
+    let oldLibraries: string[] = [];
     if (swap) {
       image = rx.image();
+      oldLibraries = libraryCodes(s);
       old = s.dbs.map((db) => {
         const keep = new Db(db.id);
         keep.swapWith(db);
@@ -407,6 +410,7 @@ export class ReplicaLink implements LinkView {
       if (old !== null) {
         s.log.notice('MASTER <-> REPLICA sync: Discarding temporary DB in background');
         s.dbs.forEach((db, i) => db.swapWith(old![i]!));
+        restoreLibraries(s, oldLibraries);
       }
       this.deleteSyncFile(rx);
       this.drop(null);

@@ -203,12 +203,15 @@ describe('repl-diskless-load', () => {
     const rb = new Redis(b.port, '127.0.0.1');
     try {
       await fill(rb, 50, 'old');
+      await rb.call('FUNCTION', 'LOAD', "#!lua name=keep\nredis.register_function('keepme', function() return 7 end)");
       const digest = await rb.call('DEBUG', 'DIGEST');
       const dir = await dirOf(rb);
       await rb.replicaof('127.0.0.1', leader.port);
       await until('the replica to try a sync', async () => leader.syncs() >= 1);
       await new Promise((r) => setTimeout(r, 200));
       expect(await rb.call('DEBUG', 'DIGEST')).toBe(digest);
+      // the libraries come back with the old dataset, as Redis keeps them
+      expect(await rb.call('FCALL', 'keepme', '0')).toBe(7);
       expect(await rb.dbsize()).toBe(52);
       expect(readdirSync(dir)).toEqual([]);
       // and from a real leader the new dataset replaces the old
