@@ -5,7 +5,7 @@
  */
 
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,7 +72,9 @@ export async function startServer(kind, extra = []) {
       ? nodeFlags.length === 0
         ? pinned(0, path.join(root, 'bin/tredis-server'), args)
         : pinned(0, process.execPath, [...nodeFlags, path.join(root, 'bin/tredis-server'), ...args]) : pinned(0, 'redis-server', args);
-  const child = spawn(cmd, cmdArgs, { stdio: 'ignore' });
+  // BENCH_SERVER_LOG=file keeps the server's output (e.g. with BENCH_NODE_FLAGS=--trace-gc)
+  const log = process.env.BENCH_SERVER_LOG ? openSync(process.env.BENCH_SERVER_LOG, 'a') : 'ignore';
+  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', log, log] });
   await waitReady(port);
   return {
     kind,
