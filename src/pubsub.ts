@@ -113,8 +113,28 @@ function bulkText(v: string): string {
   return `$${v.length}\r\n${v}\r\n`;
 }
 
+/**
+ * The last output deliver() built. Subscribers of a channel receive the same frames in the same
+ * order, so the next one whose pending output is that same string takes the same result: a batch of
+ * messages fanned out to 1,000 subscribers leaves them sharing one rope (flattened once, when the
+ * first of them is written) instead of building and flattening 1,000 copies of it.
+ */
+const lastDelivery = { before: '', frame: '', after: '' };
+/** bigger outputs are not kept between deliveries (the memo would hold them after they are sent) */
+const SHARED_OUTPUT_MAX = 1 << 20;
+
 function deliver(s: ServerState, c: Client, frame2: string, frame3: string): void {
-  c.raw(c.resp === 3 ? frame3 : frame2);
+  const frame = c.resp === 3 ? frame3 : frame2;
+  const d = lastDelivery;
+  const before = c.text;
+  if (before === d.before && frame === d.frame) c.text = d.after;
+  else {
+    c.raw(frame);
+    const after = c.text;
+    d.before = after.length <= SHARED_OUTPUT_MAX ? before : '';
+    d.frame = after.length <= SHARED_OUTPUT_MAX ? frame : '';
+    d.after = after.length <= SHARED_OUTPUT_MAX ? after : '';
+  }
   s.queueWrite(c);
 }
 

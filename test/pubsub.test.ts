@@ -198,6 +198,50 @@ describe('pub/sub with real clients', () => {
     }
   }, 30000);
 
+  it('pipelined PUBLISHes reach subscribers with different subscriptions and protocols, each its own frames in order', async () => {
+    // deliveries share output between subscribers that received the same frames: the ones whose
+    // histories differ (another channel, a pattern, RESP3) must still get exactly their own
+    const resp2 = (ch: string, m: string): string => `*3\r\n$7\r\nmessage\r\n$${ch.length}\r\n${ch}\r\n$${m.length}\r\n${m}\r\n`;
+    const resp3 = (ch: string, m: string): string => '>' + resp2(ch, m).slice(1);
+    const pmsg = (p: string, ch: string, m: string): string =>
+      `*4\r\n$8\r\npmessage\r\n$${p.length}\r\n${p}\r\n$${ch.length}\r\n${ch}\r\n$${m.length}\r\n${m}\r\n`;
+    const a1 = await RawSession.connect(srv.port);
+    const a2 = await RawSession.connect(srv.port);
+    const ab = await RawSession.connect(srv.port);
+    const a3 = await RawSession.connect(srv.port);
+    const pat = await RawSession.connect(srv.port);
+    const pub = await RawSession.connect(srv.port);
+    try {
+      for (const s of [a1, a2, a3]) {
+        if (s === a3) await s.call('HELLO', '3');
+        s.write(encodeCommand(['SUBSCRIBE', 'a']));
+        await s.readReply();
+      }
+      ab.write(encodeCommand(['SUBSCRIBE', 'a', 'b']));
+      await ab.readReply();
+      await ab.readReply();
+      pat.write(encodeCommand(['PSUBSCRIBE', 'a*']));
+      await pat.readReply();
+      const sends: [string, string][] = [['a', 'm1'], ['b', 'm2'], ['a', 'm3'], ['ab', 'm4'], ['a', 'm5'], ['a', 'm5']];
+      pub.write(sends.map(([ch, m]) => encodeCommand(['PUBLISH', ch, m])).join(''));
+      const expected = new Map<RawSession, string[]>([
+        [a1, sends.filter(([ch]) => ch === 'a').map(([ch, m]) => resp2(ch, m))],
+        [a2, sends.filter(([ch]) => ch === 'a').map(([ch, m]) => resp2(ch, m))],
+        [a3, sends.filter(([ch]) => ch === 'a').map(([ch, m]) => resp3(ch, m))],
+        [ab, sends.filter(([ch]) => ch === 'a' || ch === 'b').map(([ch, m]) => resp2(ch, m))],
+        [pat, sends.filter(([ch]) => ch.startsWith('a')).map(([ch, m]) => pmsg('a*', ch, m))],
+      ]);
+      for (const [s, frames] of expected) {
+        const got: string[] = [];
+        for (let i = 0; i < frames.length; i++) got.push(await s.readReply());
+        expect(got).toEqual(frames);
+      }
+      for (let i = 0; i < sends.length; i++) await pub.readReply();
+    } finally {
+      for (const s of [a1, a2, ab, a3, pat, pub]) s.close();
+    }
+  });
+
   it('a subscriber that stops reading is cut off at the pubsub output buffer limit', async () => {
     const pub = new Redis({ port: srv.port, host: '127.0.0.1' });
     await pub.config('SET', 'client-output-buffer-limit', 'pubsub 1mb 0 0');
