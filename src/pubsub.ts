@@ -123,8 +123,7 @@ const lastDelivery = { before: '', frame: '', after: '' };
 /** bigger outputs are not kept between deliveries (the memo would hold them after they are sent) */
 const SHARED_OUTPUT_MAX = 1 << 20;
 
-function deliver(s: ServerState, c: Client, frame2: string, frame3: string): void {
-  const frame = c.resp === 3 ? frame3 : frame2;
+function deliver(s: ServerState, c: Client, frame: string): void {
   const d = lastDelivery;
   const before = c.text;
   if (before === d.before && frame === d.frame) c.text = d.after;
@@ -138,25 +137,35 @@ function deliver(s: ServerState, c: Client, frame2: string, frame3: string): voi
   s.queueWrite(c);
 }
 
+/** Delivers one message's frame to each client, in RESP2 or RESP3 (the frames differ in their first byte). */
+function deliverAll(s: ServerState, clients: Iterable<Client>, body: string, arity: string): void {
+  const frame2 = '*' + arity + body;
+  let frame3: string | null = null;
+  for (const c of clients) {
+    if (c.resp !== 3) deliver(s, c, frame2);
+    else deliver(s, c, (frame3 ??= '>' + arity + body));
+  }
+}
+
+const MESSAGE_HEAD = bulkText('message');
+const SMESSAGE_HEAD = bulkText('smessage');
+const PMESSAGE_HEAD = bulkText('pmessage');
+
 /** PUBLISH (or SPUBLISH with shard): delivers the message; returns how many clients received it. */
 export function publish(s: ServerState, channel: string, message: string, shard = false): number {
   let receivers = 0;
   const subscribers = (shard ? s.shardChannels : s.channels).get(channel);
+  let tail: string | null = null;
   if (subscribers !== undefined) {
-    const body = `${bulkText(shard ? 'smessage' : 'message')}${bulkText(channel)}${bulkText(message)}`;
-    const frame2 = `*3\r\n${body}`;
-    const frame3 = `>3\r\n${body}`;
-    for (const c of subscribers) deliver(s, c, frame2, frame3);
+    tail = bulkText(channel) + bulkText(message);
+    deliverAll(s, subscribers, (shard ? SMESSAGE_HEAD : MESSAGE_HEAD) + tail, '3\r\n');
     receivers += subscribers.size;
   }
   if (!shard && s.patterns.size !== 0) {
-    const tail = `${bulkText(channel)}${bulkText(message)}`;
     for (const [pattern, clients] of s.patterns) {
       if (!globMatch(pattern, channel)) continue;
-      const body = `${bulkText('pmessage')}${bulkText(pattern)}${tail}`;
-      const frame2 = `*4\r\n${body}`;
-      const frame3 = `>4\r\n${body}`;
-      for (const c of clients) deliver(s, c, frame2, frame3);
+      tail ??= bulkText(channel) + bulkText(message);
+      deliverAll(s, clients, PMESSAGE_HEAD + bulkText(pattern) + tail, '4\r\n');
       receivers += clients.size;
     }
   }
