@@ -62,6 +62,28 @@ describe.skipIf(!oracleAvailable)('MIGRATE between tredis and real Redis', () =>
     });
   }
 
+  it('runs inside MULTI/EXEC and from a script, the server waiting for the target as Redis does', async () => {
+    await t.flushall();
+    await o.flushall();
+    await t.set('m1', 'one');
+    await t.set('m2', 'two');
+    await t.set('m3', 'three');
+    // the command after MIGRATE in the transaction sees the key gone
+    const res = await t.multi().migrate('127.0.0.1', oracle.port, 'm1', 0, 1000).exists('m1').exec();
+    expect(res).toEqual([[null, 'OK'], [null, 0]]);
+    expect(await o.get('m1')).toBe('one');
+    expect(await t.eval("return redis.call('MIGRATE', ARGV[1], ARGV[2], '', 0, 1000, 'KEYS', 'm2', 'm3')", 0, '127.0.0.1', String(oracle.port))).toBe('OK');
+    expect(await o.mget('m2', 'm3')).toEqual(['two', 'three']);
+    expect(await t.exists('m2', 'm3')).toBe(0);
+    // errors are the same as outside: the target's, and an unreachable target's
+    await t.set('m1', 'again');
+    const busy = await t.multi().migrate('127.0.0.1', oracle.port, 'm1', 0, 1000).exec();
+    expect(String(busy![0]![0])).toContain('ERR Target instance replied with error: BUSYKEY Target key name already exists.');
+    expect(await t.get('m1')).toBe('again');
+    const down = await t.multi().migrate('127.0.0.1', 1, 'm1', 0, 200).exec();
+    expect(String(down![0]![0])).toMatch(/IOERR error or timeout/);
+  });
+
   it('authenticates with AUTH and AUTH2, and answers errors as Redis', async () => {
     await o.config('SET', 'requirepass', 'secret');
     try {

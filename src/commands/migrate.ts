@@ -4,15 +4,19 @@
  * target; here only the calling client waits (its connection is held while the transfer runs), so
  * the payloads are taken when the command arrives and the keys are deleted when the target has
  * answered, provided they still hold the values that were sent. Inside MULTI/EXEC or a script,
- * where nothing may wait, MIGRATE answers an error.
+ * where the next command must see MIGRATE done, the whole server waits as Redis's does: a child
+ * process (src/migrate-child.ts) talks to the target while execFileSync blocks.
  */
 
-import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { ERR_NOT_INT, ERR_SYNTAX, is, parseInt64 } from '../args';
 import type { Client } from '../client';
 import { register } from '../command';
 import { clock } from '../keyspace/clock';
-import type { Value } from '../keyspace/db';
+import type { Db, Value } from '../keyspace/db';
+import { encodeTransferRequest, transfer } from '../migrate-transfer';
 import { dumpPayload } from '../persistence/rdb';
 import { encodeCommand } from '../propagation';
 import type { ServerState } from '../state';
@@ -51,7 +55,6 @@ function migrate(c: Client, argv: string[], s: ServerState): void {
   const timeout = parseInt64(argv[5]!);
   const dbid = parseInt64(argv[4]!);
   if (port === null || timeout === null || dbid === null) return c.error(ERR_NOT_INT);
-  if (c.inExec || c.isScript) return c.error('ERR MIGRATE cannot wait for the target inside MULTI/EXEC or a script in tredis');
   const out: Outgoing[] = [];
   const opts = saveOptions(s);
   for (let i = firstKey; i < firstKey + numKeys; i++) {
@@ -73,79 +76,69 @@ function migrate(c: Client, argv: string[], s: ServerState): void {
     commands.push(Buffer.from(encodeCommand(args), 'latin1'));
   }
   const db = c.db;
+  const data = Buffer.concat(commands);
+  if (c.inExec || c.isScript) {
+    const { err, replies } = transferSync(argv[1]!, Number(port), ms, data, commands.length);
+    return finishMigrate(c, s, db, out, copy, auth !== null, err, replies);
+  }
   c.waiting = true;
-  transfer(argv[1]!, Number(port), ms, Buffer.concat(commands), commands.length, (err, replies) => {
+  transfer(argv[1]!, Number(port), ms, data, commands.length, (err, replies) => {
     if (c.closed) return;
-    if (err !== null) c.error(err);
-    else {
-      // replies: AUTH?, SELECT, then one per key
-      const skip = auth !== null ? 2 : 1;
-      const failed = replies.slice(0, skip).find((r) => r[0] === '-');
-      let firstError: string | null = failed !== undefined ? failed : null;
-      const moved: string[] = [];
-      for (let i = 0; i < out.length && firstError === null; i++) {
-        const r = replies[skip + i]!;
-        if (r[0] === '-') {
-          firstError = r;
-          break;
-        }
-        moved.push(out[i]!.key);
-      }
-      if (!copy) {
-        const deleted: string[] = [];
-        for (const key of moved) {
-          const o = out.find((x) => x.key === key)!;
-          const slot = db.map.get(key);
-          // a key changed since it was sent stays: the target has the old value, this one is newer
-          if (slot === undefined || db.values[slot] !== o.value) continue;
-          db.delete(key);
-          s.keyModified(db, key);
-          s.notify('g', 'del', key, db.id);
-          s.dirty++;
-          deleted.push(key);
-        }
-        if (deleted.length !== 0) s.propagate(db.id, ['DEL', ...deleted]);
-      }
-      if (firstError !== null) c.error(`ERR Target instance replied with error: ${firstError.slice(1)}`);
-      else c.ok();
-    }
+    finishMigrate(c, s, db, out, copy, auth !== null, err, replies);
     s.resumeClient(c);
   });
 }
 
-/** Sends the commands and collects `expected` one-line replies; errors as MIGRATE words them. */
-function transfer(host: string, port: number, ms: number, data: Buffer, expected: number, done: (err: string | null, replies: string[]) => void): void {
-  let finished = false;
-  let connected = false;
-  let input = '';
-  const replies: string[] = [];
-  const socket = net.connect({ host, port });
-  const finish = (err: string | null): void => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    socket.destroy();
-    done(err, replies);
-  };
-  const timer = setTimeout(
-    () => finish(connected ? 'IOERR error or timeout reading to target instance' : 'IOERR error or timeout connecting to the client'),
-    ms,
-  );
-  socket.on('connect', () => {
-    connected = true;
-    socket.write(data);
-  });
-  socket.on('data', (chunk: Buffer) => {
-    input += chunk.latin1Slice(0, chunk.length);
-    let nl: number;
-    while ((nl = input.indexOf('\r\n')) !== -1) {
-      replies.push(input.slice(0, nl));
-      input = input.slice(nl + 2);
-      if (replies.length === expected) return finish(null);
+/** Deletes what the target took (unless COPY) and answers as Redis's MIGRATE. */
+function finishMigrate(c: Client, s: ServerState, db: Db, out: Outgoing[], copy: boolean, authed: boolean, err: string | null, replies: string[]): void {
+  if (err !== null) return c.error(err);
+  // replies: AUTH?, SELECT, then one per key
+  const skip = authed ? 2 : 1;
+  const failed = replies.slice(0, skip).find((r) => r[0] === '-');
+  let firstError: string | null = failed !== undefined ? failed : null;
+  const moved: Outgoing[] = [];
+  for (let i = 0; i < out.length && firstError === null; i++) {
+    const r = replies[skip + i]!;
+    if (r[0] === '-') {
+      firstError = r;
+      break;
     }
-  });
-  socket.on('error', () => finish(connected ? 'IOERR error or timeout reading to target instance' : 'IOERR error or timeout writing to target instance'));
-  socket.on('close', () => finish('IOERR error or timeout reading to target instance'));
+    moved.push(out[i]!);
+  }
+  if (!copy) {
+    const deleted: string[] = [];
+    for (const o of moved) {
+      const slot = db.map.get(o.key);
+      // a key changed since it was sent stays: the target has the old value, this one is newer
+      if (slot === undefined || db.values[slot] !== o.value) continue;
+      db.delete(o.key);
+      s.keyModified(db, o.key);
+      s.notify('g', 'del', o.key, db.id);
+      s.dirty++;
+      deleted.push(o.key);
+    }
+    if (deleted.length !== 0) s.propagate(db.id, ['DEL', ...deleted]);
+  }
+  if (firstError !== null) c.error(`ERR Target instance replied with error: ${firstError.slice(1)}`);
+  else c.ok();
+}
+
+/** the compiled child next to this module, or dist's when running from the TypeScript sources (tests) */
+const CHILD = [path.join(__dirname, '..', 'migrate-child.js'), path.join(__dirname, '..', '..', 'dist', 'migrate-child.js')].find((f) => existsSync(f)) ?? '';
+
+/** The transfer run to completion before returning (the event loop waits, as Redis's server does). */
+function transferSync(host: string, port: number, ms: number, data: Buffer, expected: number): { err: string | null; replies: string[] } {
+  try {
+    const out = execFileSync(process.execPath, [CHILD], {
+      input: encodeTransferRequest({ host, port, ms, expected }, data),
+      // the child keeps MIGRATE's own timeout; this one only guards against a child that never ends
+      timeout: ms + 5000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return JSON.parse(out.latin1Slice(0, out.length)) as { err: string | null; replies: string[] };
+  } catch {
+    return { err: 'IOERR error or timeout reading to target instance', replies: [] };
+  }
 }
 
 register([
