@@ -24,9 +24,6 @@ interface Failover {
   /** absolute ms, 0 without TIMEOUT */
   endTime: number;
   timer: NodeJS.Timeout;
-  /** a CLIENT PAUSE in force when the failover began, restored after it */
-  prevPausedUntil: number;
-  prevWritesOnly: boolean;
 }
 
 const running = new WeakMap<ServerState, Failover>();
@@ -51,17 +48,14 @@ export function startFailover(s: ServerState, host: string | null, port: number,
     force,
     endTime: timeoutMs > 0 ? now + timeoutMs : 0,
     timer: setInterval(() => check(s), 100),
-    prevPausedUntil: s.pausedUntil > now ? s.pausedUntil : 0,
-    prevWritesOnly: s.pauseWritesOnly,
   };
   f.timer.unref();
   running.set(s, f);
   repl.failoverState = 'waiting-for-sync';
   repl.failoverCheck = () => check(s);
   repl.failoverPsync = (accepted) => psyncDone(s, accepted);
-  // writes wait (an earlier CLIENT PAUSE ALL keeps pausing everything)
-  s.pauseWritesOnly = f.prevPausedUntil === 0 || f.prevWritesOnly;
-  s.pausedUntil = Number.MAX_SAFE_INTEGER;
+  // writes wait; a CLIENT PAUSE given meanwhile, and its CLIENT UNPAUSE, are a separate pause
+  s.failoverPause = true;
   return null;
 }
 
@@ -146,8 +140,6 @@ function clear(s: ServerState): void {
   repl.failoverPsync = null;
   if (f === undefined) return;
   clearInterval(f.timer);
-  if (f.prevPausedUntil > Date.now()) {
-    s.pausedUntil = f.prevPausedUntil;
-    s.pauseWritesOnly = f.prevWritesOnly;
-  } else s.unpause();
+  s.failoverPause = false;
+  s.resumePaused();
 }

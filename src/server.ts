@@ -77,6 +77,7 @@ export class Server {
   constructor(state: ServerState) {
     this.state = state;
     state.unpause = () => this.unpause();
+    state.resumePaused = () => this.resumePaused();
     state.resumeClient = (c) => this.resume(c);
     state.queueWrite = (c) => {
       if (c.writeQueued || c.closed) return;
@@ -240,7 +241,7 @@ export class Server {
   /** Runs one parsed command; false stops the parser (client closing, paused or blocked). */
   private onCommand(c: Client, argv: string[]): boolean {
     const s = this.state;
-    if (s.pausedUntil !== 0 && this.mustPause(c, argv)) {
+    if ((s.pausedUntil !== 0 || s.failoverPause) && this.mustPause(c, argv)) {
       c.waiting = true;
       c.pendingArgv = argv;
       this.pausedClients.add(c);
@@ -273,11 +274,10 @@ export class Server {
 
   private mustPause(c: Client, argv: string[]): boolean {
     const s = this.state;
-    if (s.pausedUntil <= Date.now()) {
-      this.unpause();
-      return false;
-    }
-    if (!s.pauseWritesOnly) return true;
+    if (s.pausedUntil !== 0 && s.pausedUntil <= Date.now()) this.unpause();
+    const clientPause = s.pausedUntil !== 0;
+    if (clientPause && !s.pauseWritesOnly) return true;
+    if (!clientPause && !s.failoverPause) return false;
     const spec = lookupCommand(argv);
     if (spec === undefined) return false;
     // an EXEC waits too when it would run a write
@@ -287,6 +287,11 @@ export class Server {
   /** Ends CLIENT PAUSE: runs each paused client's waiting command and the rest of its input. */
   unpause(): void {
     this.state.pausedUntil = 0;
+    this.resumePaused();
+  }
+
+  /** Resumes the paused clients; those a remaining pause (FAILOVER's) still holds wait again. */
+  resumePaused(): void {
     const clients = [...this.pausedClients];
     this.pausedClients.clear();
     for (const c of clients) this.resume(c);

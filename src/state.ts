@@ -175,6 +175,8 @@ export class ServerState {
   /** CLIENT PAUSE: until when, and whether only writes are paused */
   pausedUntil = 0;
   pauseWritesOnly = false;
+  /** writes paused by FAILOVER, apart from CLIENT PAUSE (CLIENT UNPAUSE does not end it, as in Redis) */
+  failoverPause = false;
   /**
    * installed by persistence while it must refuse commands (-LOADING while the dataset loads,
    * -MISCONF for writes after a failed background save); null otherwise, so dispatch pays one check
@@ -194,6 +196,8 @@ export class ServerState {
   unblock: (c: Client, withError: boolean) => boolean = () => false;
   /** installed by the network layer: ends CLIENT PAUSE and resumes the paused clients */
   unpause: () => void = () => {};
+  /** installed by the network layer: lets paused clients try again after a pause ended (each waits again if still paused) */
+  resumePaused: () => void = () => {};
   /** installed by the network layer: SHUTDOWN; returns an error message or null when shutting down */
   shutdown: (opts: { save?: boolean; noSave?: boolean; now?: boolean; force?: boolean }) => string | null = () =>
     'ERR shutdown is not available';

@@ -220,6 +220,11 @@ describe('FAILOVER between tredis servers', () => {
       await new Promise((r) => setTimeout(r, 200));
       expect(await ra.exists('p2')).toBe(0);
       expect(await failoverState(ra)).toBe('waiting-for-sync');
+      // CLIENT PAUSE / UNPAUSE meanwhile is a pause of its own: UNPAUSE does not release the failover's
+      expect(await ra.call('CLIENT', 'PAUSE', '100000', 'WRITE')).toBe('OK');
+      expect(await ra.call('CLIENT', 'UNPAUSE')).toBe('OK');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await ra.exists('p2')).toBe(0);
       expect(await ra.call('FAILOVER', 'ABORT')).toBe('OK');
       expect(await paused).toBe('OK');
       expect(await during).toBe('OK');
