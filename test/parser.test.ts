@@ -28,6 +28,15 @@ describe('request parser', () => {
     expect(cmds).toEqual([['PING'], ['SET', 'a', '']]);
   });
 
+  it('keeps every byte of arguments of each length from 0 to 40 (short ones are built in JavaScript)', () => {
+    const args: Buffer[] = [];
+    for (let n = 0; n <= 40; n++) args.push(Buffer.from(Array.from({ length: n }, (_, i) => (n * 37 + i * 101) & 255)));
+    const wire = Buffer.concat([Buffer.from(`*${args.length}\r\n`), ...args.flatMap((a) => [Buffer.from(`$${a.length}\r\n`), a, Buffer.from('\r\n')])]);
+    const { cmds, err } = feedAll(parser(), [wire]);
+    expect(err).toBeNull();
+    expect(cmds).toEqual([args.map((a) => a.toString('latin1'))]);
+  });
+
   it('parses a command fed one byte at a time', () => {
     const wire = '*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nv\r\nal\r\nPING\r\n';
     const { cmds } = feedAll(parser(), wire.split(''));
