@@ -5,7 +5,7 @@
  */
 
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,6 +75,7 @@ export async function startServer(kind, extra = []) {
   // BENCH_SERVER_LOG=file keeps the server's output (e.g. with BENCH_NODE_FLAGS=--trace-gc)
   const log = process.env.BENCH_SERVER_LOG ? openSync(process.env.BENCH_SERVER_LOG, 'a') : 'ignore';
   const child = spawn(cmd, cmdArgs, { stdio: ['ignore', log, log] });
+  if (typeof log === 'number') closeSync(log); // the child has its own copy
   await waitReady(port);
   return {
     kind,

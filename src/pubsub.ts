@@ -129,10 +129,10 @@ function deliver(s: ServerState, c: Client, frame: string): void {
   if (before === d.before && frame === d.frame) c.text = d.after;
   else {
     c.raw(frame);
-    const after = c.text;
-    d.before = after.length <= SHARED_OUTPUT_MAX ? before : '';
-    d.frame = after.length <= SHARED_OUTPUT_MAX ? frame : '';
-    d.after = after.length <= SHARED_OUTPUT_MAX ? after : '';
+    const keep = c.text.length <= SHARED_OUTPUT_MAX;
+    d.before = keep ? before : '';
+    d.frame = keep ? frame : '';
+    d.after = keep ? c.text : '';
   }
   s.queueWrite(c);
 }

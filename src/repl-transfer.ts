@@ -12,8 +12,9 @@
  * split across two reads.
  */
 
-import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { discardTemp, fsyncDir, writeAll } from './persistence/files';
 
 export class PayloadReceiver {
   /** announced size, -1 with an EOF mark or before the header */
@@ -106,8 +107,7 @@ export class PayloadReceiver {
       this.chunks.push(buf);
       return;
     }
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    writeAll(this.fd, buf);
   }
 
   /** The image received into memory. */
@@ -124,32 +124,14 @@ export class PayloadReceiver {
     closeSync(fd);
     this.fd = null;
     renameSync(this.tmpPath!, target);
-    try {
-      const dfd = openSync(path.dirname(target), 'r');
-      try {
-        fsyncSync(dfd);
-      } finally {
-        closeSync(dfd);
-      }
-    } catch {
-      // some filesystems cannot fsync a directory; the rename is done
-    }
+    fsyncDir(path.dirname(target));
   }
 
   /** An abandoned transfer: the temp file goes away. */
   abort(): void {
     this.chunks = [];
     if (this.fd === null) return;
-    try {
-      closeSync(this.fd);
-    } catch {
-      // already closed
-    }
+    discardTemp(this.fd, this.tmpPath!);
     this.fd = null;
-    try {
-      unlinkSync(this.tmpPath!);
-    } catch {
-      // already gone
-    }
   }
 }

@@ -6,70 +6,29 @@
  * with no AOF to load ends the process with status 1, as it ends Redis 7.0.
  */
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, oracleAvailable } from './helpers/oracle';
+import { BIN, ensureBuilt, startServerProcess, tempDirs, type ServerProcess } from './helpers/process';
 import { RawSession } from './helpers/raw';
 
-const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'tredis-server');
-const dirs: string[] = [];
+const dirs = tempDirs();
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-beforeAll(() => {
-  // a direct `vitest run` of this file must not test a stale dist/
-  const built = path.join(ROOT, 'dist', 'cli.js');
-  if (!existsSync(built) || statSync(built).mtimeMs < newestMtime(path.join(ROOT, 'src'))) {
-    spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-  }
-}, 120000);
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+beforeAll(ensureBuilt, 120000);
+afterAll(dirs.removeAll);
 
 function tempDir(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'tredis-aofcrash-'));
-  dirs.push(d);
-  return d;
+  return dirs.make('tredis-aofcrash-');
 }
 
-async function startProcess(dir: string, port: number): Promise<{ kill: () => Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [BIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
-    { cwd: dir, stdio: 'ignore' },
+/** With AOF always on; ready once a first rewrite (the new base) is done. */
+function startProcess(dir: string, port: number): Promise<ServerProcess> {
+  return startServerProcess(dir, port, ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], async (s) =>
+    (await s.call('INFO', 'persistence')).includes('aof_rewrite_in_progress:0'),
   );
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  for (let i = 0; i < 500; i++) {
-    try {
-      const s = await RawSession.connect(port);
-      const r = await s.call('PING');
-      const info = await s.call('INFO', 'persistence');
-      s.close();
-      if (r === '+PONG\r\n' && info.includes('aof_rewrite_in_progress:0')) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
 }
 
 describe('AOF loading at start', () => {

@@ -5,66 +5,25 @@
  * save rules while a BGSAVE runs abandons it and saves the current dataset.
  */
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './helpers/oracle';
+import { ensureBuilt, startServerProcess, tempDirs, type ServerProcess } from './helpers/process';
 import { RawSession } from './helpers/raw';
 import { startTestServer } from './helpers/server';
 
-const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'tredis-server');
-const dirs: string[] = [];
+const dirs = tempDirs();
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-beforeAll(() => {
-  // a direct `vitest run` of this file must not test a stale dist/
-  const built = path.join(ROOT, 'dist', 'cli.js');
-  if (!existsSync(built) || statSync(built).mtimeMs < newestMtime(path.join(ROOT, 'src'))) {
-    spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-  }
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+beforeAll(ensureBuilt, 120000);
+afterAll(dirs.removeAll);
 
 function tempDir(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'tredis-crash-'));
-  dirs.push(d);
-  return d;
+  return dirs.make('tredis-crash-');
 }
 
-async function startProcess(dir: string, port: number): Promise<{ kill: () => Promise<void>; pid: number }> {
-  const child = spawn(process.execPath, [BIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--enable-debug-command', 'yes'], { cwd: dir, stdio: 'ignore' });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  for (let i = 0; i < 500; i++) {
-    try {
-      const s = await RawSession.connect(port);
-      const r = await s.call('PING');
-      s.close();
-      if (r === '+PONG\r\n') break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    pid: child.pid!,
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+function startProcess(dir: string, port: number): Promise<ServerProcess> {
+  return startServerProcess(dir, port, ['--save', '', '--enable-debug-command', 'yes']);
 }
 
 async function slowCall(s: RawSession, ...args: string[]): Promise<string> {

@@ -5,34 +5,21 @@
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, oracleAvailable } from './helpers/oracle';
+import { BIN, ensureBuilt } from './helpers/process';
 import { RawSession, encodeCommand } from './helpers/raw';
 
-const ROOT = path.join(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'tredis-server');
 let dir: string;
-
-function newestMtime(d: string): number {
-  let t = 0;
-  for (const e of readdirSync(d, { withFileTypes: true })) {
-    const p = path.join(d, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
 
 beforeAll(() => {
   // `npm test` builds first; a direct `vitest run` of this file must not test a stale dist/
-  const built = path.join(ROOT, 'dist', 'cli.js');
-  if (!existsSync(built) || statSync(built).mtimeMs < newestMtime(path.join(ROOT, 'src'))) {
-    spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
-  }
+  ensureBuilt();
   dir = mkdtempSync(path.join(os.tmpdir(), 'tredis-cli-'));
 });
 afterAll(() => {

@@ -8,75 +8,26 @@
  *     (replica-serve-stale-data), and once the leader is back it syncs and ends equal (DEBUG DIGEST).
  */
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './helpers/oracle';
-import { RawSession } from './helpers/raw';
+import { ensureBuilt, startServerProcess, tempDirs, type ServerProcess } from './helpers/process';
 import { until } from './helpers/setup';
 
-const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'tredis-server');
-const dirs: string[] = [];
+const dirs = tempDirs();
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-beforeAll(() => {
-  // a direct `vitest run` of this file must not test a stale dist/
-  const built = path.join(ROOT, 'dist', 'cli.js');
-  if (!existsSync(built) || statSync(built).mtimeMs < newestMtime(path.join(ROOT, 'src'))) {
-    spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'ignore' });
-  }
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+beforeAll(ensureBuilt, 120000);
+afterAll(dirs.removeAll);
 
 function tempDir(): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'tredis-replcrash-'));
-  dirs.push(d);
-  return d;
+  return dirs.make('tredis-replcrash-');
 }
 
-interface Proc {
-  kill: () => Promise<void>;
-}
-
-async function startProcess(dir: string, port: number, extra: string[] = []): Promise<Proc> {
-  const child = spawn(
-    process.execPath,
-    [BIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--enable-debug-command', 'yes', '--repl-diskless-sync-delay', '0', ...extra],
-    { cwd: dir, stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  for (let i = 0; i < 500; i++) {
-    try {
-      const s = await RawSession.connect(port);
-      const r = await s.call('PING');
-      s.close();
-      if (r === '+PONG\r\n') break;
-    } catch {
-      // not listening yet (or still loading)
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+function startProcess(dir: string, port: number, extra: string[] = []): Promise<ServerProcess> {
+  return startServerProcess(dir, port, ['--save', '', '--enable-debug-command', 'yes', '--repl-diskless-sync-delay', '0', ...extra]);
 }
 
 /**
@@ -136,7 +87,7 @@ function tempFiles(dir: string): string[] {
 }
 
 /** The leader's dataset: 20k keys of 1 KB (a payload of ~20 MB), saved so a restart brings it back. */
-async function bigLeader(dir: string, port: number): Promise<Proc> {
+async function bigLeader(dir: string, port: number): Promise<ServerProcess> {
   // uncompressed: DEBUG POPULATE's padded values would shrink to almost nothing
   const p = await startProcess(dir, port, ['--rdbcompression', 'no']);
   const r = new Redis(port, '127.0.0.1');

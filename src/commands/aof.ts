@@ -31,6 +31,7 @@
  */
 
 import { closeSync, fstatSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { discardTemp, fsyncDir, writeAll } from '../persistence/files';
 import path from 'node:path';
 import type { Client } from '../client';
 import { register } from '../command';
@@ -280,9 +281,7 @@ class Aof implements AofTarget {
     const snap = startSnapshot(
       s,
       (chunk) => {
-        let off = 0;
-        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-        size += chunk.length;
+        size += writeAll(fd, chunk);
       },
       (err, res) => {
         if (generation !== this.rewriteGeneration) return;
@@ -321,16 +320,7 @@ class Aof implements AofTarget {
           s.log.notice('Background AOF rewrite terminated with success');
           s.log.notice('Background AOF rewrite finished successfully');
         } catch (e) {
-          try {
-            closeSync(fd);
-          } catch {
-            // already closed
-          }
-          try {
-            unlinkSync(tmp);
-          } catch {
-            // nothing to remove
-          }
+          discardTemp(fd, tmp);
           this.lastRewriteOk = false;
           this.consecutiveFailures++;
           this.lastRewriteTimeSec = Math.round((Date.now() - this.rewriteStart) / 1000);
@@ -480,25 +470,6 @@ class Aof implements AofTarget {
     }
   }
 
-}
-
-function writeAll(fd: number, data: Buffer): number {
-  let off = 0;
-  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-  return data.length;
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // some filesystems cannot fsync a directory
-  }
 }
 
 const instances = new WeakMap<ServerState, Aof>();

@@ -10,33 +10,14 @@ import { is, parseInt64 } from '../args';
 import type { Client } from '../client';
 import { register, type CommandDef } from '../command';
 import { globMatch } from '../keyspace/glob';
-import { installBusy } from '../scripting/busy';
 import { BUSY_EVAL } from '../scripting/busy-state';
-import { engineOf, existingEngine, type ScriptEngine } from '../scripting/engine';
+import { existingEngine } from '../scripting/engine';
 import {
   compileLibrary, discardLibrary, dumpLibraries, libKey, loadLibrary, parseMetadata, readLibraries, registryOf,
   type Library,
 } from '../scripting/functions';
-import { whenLuaReady } from '../scripting/lua';
 import type { ServerState } from '../state';
-import { evalKeys, newRun } from './scripting';
-
-/** The VM loads asynchronously at start-up: a command arriving before waits for it. */
-function engineOrWait(c: Client, argv: string[], s: ServerState): ScriptEngine | null {
-  const e = engineOf(s);
-  if (e !== null) {
-    installBusy(s, e);
-    return e;
-  }
-  if (c.inExec || c.socket === null) {
-    c.error('ERR scripting engine is still loading');
-    return null;
-  }
-  c.waiting = true;
-  c.pendingArgv = argv;
-  whenLuaReady(() => s.resumeClient(c));
-  return null;
-}
+import { engineOrWait, evalKeys, newRun } from './scripting';
 
 function fcallGeneric(c: Client, argv: string[], s: ServerState, ro: boolean): void {
   const e = engineOrWait(c, argv, s);

@@ -16,7 +16,8 @@
  * statistics live in a WeakMap keyed by the state, so state.ts needs no fields for them.
  */
 
-import { close, closeSync, fsync, fsyncSync, openSync, readFileSync, rename, renameSync, unlink, unlinkSync, writeSync } from 'node:fs';
+import { close, closeSync, fsync, fsyncSync, openSync, readFileSync, rename, renameSync, unlink } from 'node:fs';
+import { discardTemp, fsyncDir, writeAll } from '../persistence/files';
 import path from 'node:path';
 import { ERR_SYNTAX, is } from '../args';
 import type { Client } from '../client';
@@ -180,23 +181,11 @@ export function rdbSaveTo(s: ServerState, file: string): string | null {
     return msg;
   }
   try {
-    writeRdbImage(s, (chunk) => {
-      let off = 0;
-      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-    });
+    writeRdbImage(s, (chunk) => writeAll(fd, chunk));
     fsyncSync(fd);
     closeSync(fd);
   } catch (err) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to remove
-    }
+    discardTemp(fd, tmp);
     const msg = err instanceof RdbError ? err.message : strerror(err);
     s.log.warning(`Write error saving DB on disk: ${msg}`);
     return msg;
@@ -206,23 +195,10 @@ export function rdbSaveTo(s: ServerState, file: string): string | null {
   } catch (err) {
     const msg = strerror(err);
     s.log.warning(`Error moving temp DB file ${path.basename(tmp)} on the final destination ${path.basename(file)} (in server root dir ${dir}): ${msg}`);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to remove
-    }
+    discardTemp(null, tmp);
     return msg;
   }
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // some filesystems cannot fsync a directory; the rename is done
-  }
+  fsyncDir(dir);
   return null;
 }
 
@@ -408,10 +384,7 @@ export function rdbSaveBackground(s: ServerState): string | null {
     st.snapshot = new Snapshot(
       s.dbs,
       { ...fileSaveOptions(s), sliceMs: BGSAVE_SLICE_MS },
-      (chunk) => {
-        let off = 0;
-        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-      },
+      (chunk) => writeAll(fd, chunk),
       done,
     );
   } catch (err) {

@@ -68,7 +68,7 @@ function cacheScript(e: ScriptEngine, body: string): CachedScript | string {
 }
 
 /** The VM loads asynchronously at start-up: a command arriving before waits for it. */
-function engineOrWait(c: Client, argv: string[], s: ServerState): ScriptEngine | null {
+export function engineOrWait(c: Client, argv: string[], s: ServerState): ScriptEngine | null {
   const e = engineOf(s);
   if (e !== null) {
     installBusy(s, e);
