@@ -13,12 +13,7 @@
  * being concatenated chunk by chunk.
  */
 
-declare global {
-  interface Buffer {
-    /** Node's fast latin1 decoder behind toString('latin1'), without its argument checks. */
-    latin1Slice(start: number, end: number): string;
-  }
-}
+import { latin1 } from './latin1';
 
 export interface ParserLimits {
   /** proto-max-bulk-len */
@@ -194,52 +189,6 @@ export class RequestParser {
     this.inline = true;
     if (argv.length === 0) return 0;
     return onCommand(argv) ? 0 : 2;
-  }
-}
-
-/**
- * The latin1 string of buf[s, s + n). Arguments are mostly short (command names, keys, small values):
- * up to 16 bytes, String.fromCharCode with the bytes as arguments stays in JavaScript and measured
- * 10-25 ns against ~48 ns for latin1Slice's call into C++.
- */
-function latin1(b: Buffer, s: number, n: number): string {
-  switch (n) {
-    case 0:
-      return '';
-    case 1:
-      return String.fromCharCode(b[s]);
-    case 2:
-      return String.fromCharCode(b[s], b[s + 1]);
-    case 3:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2]);
-    case 4:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3]);
-    case 5:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
-    case 6:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
-    case 7:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
-    case 8:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
-    case 9:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8]);
-    case 10:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9]);
-    case 11:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10]);
-    case 12:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
-    case 13:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
-    case 14:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
-    case 15:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
-    case 16:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
-    default:
-      return b.latin1Slice(s, s + n);
   }
 }
 

@@ -12,6 +12,7 @@
  */
 
 import { LuaWasm } from 'wasmoon';
+import { latin1 } from '../protocol/latin1';
 
 /** The raw exports of the Lua WebAssembly module that tredis uses (pointers are numbers). */
 export interface LuaApi {
@@ -73,12 +74,45 @@ let api: LuaApi | null = null;
 let failure: Error | null = null;
 const waiters: (() => void)[] = [];
 
+/*
+ * wasmoon's build wraps every export in an assertion closure (a template string and a keyed lookup
+ * per call: 460 ms of 500k EVALSHA). The raw exports are taken from the instance as it is created
+ * and called directly; the module object still provides the heap views (replaced when the heap
+ * grows) and addFunction.
+ */
+interface Instantiated {
+  instance: { exports: Record<string, unknown> };
+}
+type Instantiate = (bytes: unknown, imports?: unknown) => Promise<Instantiated>;
+let rawExports: Record<string, unknown> | null = null;
+const wasmNamespace = (globalThis as unknown as { WebAssembly: { instantiate: Instantiate } }).WebAssembly;
+const originalInstantiate = wasmNamespace.instantiate;
+wasmNamespace.instantiate = function (bytes, imports) {
+  wasmNamespace.instantiate = originalInstantiate;
+  return originalInstantiate.call(wasmNamespace, bytes, imports).then((source) => {
+    rawExports = source.instance.exports;
+    return source;
+  });
+};
+
+function directApi(module: object): LuaApi {
+  const direct: Record<string, unknown> = Object.create(module) as Record<string, unknown>;
+  if (rawExports !== null) {
+    for (const [name, value] of Object.entries(rawExports)) {
+      if (typeof value === 'function') direct[`_${name}`] = value;
+    }
+  }
+  return direct as unknown as LuaApi;
+}
+
 const loading = LuaWasm.initialize().then(
   (w) => {
-    api = w.module as unknown as LuaApi;
+    wasmNamespace.instantiate = originalInstantiate;
+    api = directApi(w.module);
     for (const fn of waiters.splice(0)) fn();
   },
   (err: unknown) => {
+    wasmNamespace.instantiate = originalInstantiate;
     failure = err instanceof Error ? err : new Error(String(err));
     for (const fn of waiters.splice(0)) fn();
   },
@@ -114,6 +148,7 @@ export class LuaStrings {
   private cap = 0;
   readonly lenPtr: number;
   private readonly names = new Map<string, number>();
+  private heapBuffer: Buffer = Buffer.alloc(0);
 
   constructor(private readonly m: LuaApi) {
     this.lenPtr = m._malloc(8);
@@ -149,13 +184,14 @@ export class LuaStrings {
     const p = this.m._lua_tolstring(L, idx, this.lenPtr);
     if (p === 0) return null;
     const n = this.m.HEAPU32[this.lenPtr >> 2]!;
+    return latin1(this.heap(), p, n);
+  }
+
+  /** A Buffer over the WebAssembly memory, remade when the heap grows (which replaces the view). */
+  private heap(): Buffer {
     const h = this.m.HEAPU8;
-    if (n < 64) {
-      let s = '';
-      for (let i = 0; i < n; i++) s += String.fromCharCode(h[p + i]!);
-      return s;
-    }
-    return Buffer.from(h.buffer, h.byteOffset + p, n).toString('latin1');
+    if (h.buffer !== this.heapBuffer.buffer) this.heapBuffer = Buffer.from(h.buffer, h.byteOffset, h.byteLength);
+    return this.heapBuffer;
   }
 
   /** The bytes of the string at idx (a copy). */
