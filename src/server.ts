@@ -26,6 +26,7 @@ import { latencyAddSampleIfNeeded } from './latency';
 import type { LogLevel } from './log';
 import { clock } from './keyspace/clock';
 import { QUERY_BUFFER_LIMIT } from './protocol/parser';
+import { installSharedRead } from './socket-read';
 import { ServerState } from './state';
 
 export interface ServerOptions {
@@ -161,12 +162,18 @@ export class Server {
     c.onError = (msg) => countError(s, msg);
     s.clients.set(c.id, c);
     const onCommand = (argv: string[]): boolean => this.onCommand(c, argv);
-    socket.on('data', (chunk: Buffer) => {
+    c.onInput = (chunk: Buffer): void => {
+      if (c.closed) return;
       clock.refresh();
       s.stats.netInputBytes += chunk.length;
       s.stats.totalReadsProcessed++;
       this.process(c, c.parser.feed(chunk, onCommand));
+    };
+    const sharedRead = installSharedRead(socket, (chunk) => {
+      c.onInput?.(chunk);
+      c.parser.ownPending(chunk.buffer);
     });
+    if (!sharedRead) socket.on('data', (chunk: Buffer) => c.onInput?.(chunk));
     socket.on('error', () => {});
     socket.on('close', () => this.disconnected(c));
   }
@@ -416,7 +423,7 @@ export class Server {
       c.closed = true;
       const socket = c.socket;
       if (socket === null) continue;
-      socket.removeAllListeners('data');
+      c.onInput = null;
       closing.push(
         new Promise<void>((resolve) => {
           const timer = setTimeout(() => {

@@ -291,6 +291,8 @@ describe.skipIf(!oracleAvailable)('FAILOVER to a real Redis replica', () => {
     try {
       await rb.replicaof('127.0.0.1', o.port);
       await linkUp(rb);
+      // Redis marks a diskless replica online only once it reaps the sync's child (serverCron)
+      await until('Redis to see the replica online', async () => (await ro.info('replication')).includes('state=online'));
       for (let i = 0; i < 100; i++) await ro.set(`k${i}`, `v${i}`);
       expect(await ro.call('FAILOVER', 'TO', '127.0.0.1', String(b.port), 'TIMEOUT', '5000')).toBe('OK');
       await until('the failover to end', async () => (await failoverState(ro)) === 'no-failover');

@@ -77,6 +77,17 @@ export class RequestParser {
   }
 
   /**
+   * Copies the unconsumed bytes when they are a view of `memory`, a read buffer the caller is about
+   * to reuse (socket-read.ts): a partial command must outlive the read that brought it.
+   */
+  ownPending(memory: ArrayBufferLike): void {
+    if (this.pos < this.buf.length && this.buf.buffer === memory) {
+      this.buf = Buffer.from(this.buf.subarray(this.pos));
+      this.pos = 0;
+    }
+  }
+
+  /**
    * While true (the client is blocked or paused), input is only buffered: a later chunk must not run
    * commands before the one the client waits in. resume() parses it once this is cleared.
    */
