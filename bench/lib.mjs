@@ -27,6 +27,11 @@ export function pinned(core, cmd, args) {
   return haveTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
 }
 
+/** Pins this process (every thread) to a core, for benchmarks whose client runs in-process. */
+export function pinSelf(core) {
+  if (haveTaskset) execFileSync('taskset', ['-a', '-p', '-c', String(core), String(process.pid)], { stdio: 'ignore' });
+}
+
 export async function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

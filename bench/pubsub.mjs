@@ -5,10 +5,11 @@
  *   counted from the bytes the subscribers receive.
  * - MULTI/EXEC of 10 SETs: 50 connections, each sending transactions back to back.
  * Both run from this Node process on core 1 (servers on core 0), the same way for both servers.
+ * Run by `npm run bench`, or alone: `node bench/pubsub.mjs`.
  */
 
 import net from 'node:net';
-import { startServer } from './lib.mjs';
+import { fmt, median, pinSelf, publish, runMain, startServer } from './lib.mjs';
 
 const MESSAGE = 'm'.repeat(64);
 
@@ -115,28 +116,41 @@ export async function multiExec(port, transactions) {
   return (per * CONNS) / seconds;
 }
 
-/** Runs the checks on both servers; returns markdown lines. */
-export async function pubsubAndMulti(fmt) {
-  const results = { tredis: {}, redis: {} };
-  for (const kind of ['tredis', 'redis']) {
-    const srv = await startServer(kind);
-    try {
-      for (const n of [1, 100, 1000]) results[kind][`publish to ${n}`] = await fanout(srv.port, n, n === 1000 ? 2000 : n === 100 ? 20000 : 200000);
-      results[kind]['MULTI/EXEC of 10 SETs'] = await multiExec(srv.port, 100000);
-    } finally {
-      await srv.stop();
-    }
+async function once(kind) {
+  const out = {};
+  const srv = await startServer(kind);
+  try {
+    for (const n of [1, 100, 1000]) out[`publish to ${n}`] = await fanout(srv.port, n, n === 1000 ? 2000 : n === 100 ? 20000 : 200000);
+    out['MULTI/EXEC of 10 SETs'] = await multiExec(srv.port, 100000);
+  } finally {
+    await srv.stop();
+  }
+  return out;
+}
+
+/**
+ * Runs the checks on both servers in alternating pairs (the box's speed drifts between runs);
+ * returns markdown lines with medians and the median of the per-pair ratios.
+ */
+export async function pubsubAndMulti(fmt, pairs = Number(process.env.BENCH_PAIRS ?? 3)) {
+  const runs = { tredis: [], redis: [] };
+  pinSelf(1);
+  for (let i = 0; i < pairs; i++) {
+    for (const kind of i % 2 === 0 ? ['tredis', 'redis'] : ['redis', 'tredis']) runs[kind].push(await once(kind));
   }
   const lines = [
-    'Pub/sub fan-out (messages delivered per second, 64-byte messages) and MULTI/EXEC of 10 SETs (transactions per second, 50 connections):',
+    `Pub/sub fan-out (messages delivered per second, 64-byte messages) and MULTI/EXEC of 10 SETs (transactions per second, 50 connections); ${pairs} alternating pairs, medians, ratio = median of per-pair ratios:`,
     '',
     '| test | tredis | redis | ratio |',
     '|---|---|---|---|',
   ];
-  for (const test of Object.keys(results.tredis)) {
-    const ours = results.tredis[test];
-    const theirs = results.redis[test];
-    lines.push(`| ${test} | ${fmt(ours)} | ${fmt(theirs)} | **${fmt(ours / theirs, 2)}** |`);
+  for (const test of Object.keys(runs.tredis[0])) {
+    const ours = median(runs.tredis.map((r) => r[test]));
+    const theirs = median(runs.redis.map((r) => r[test]));
+    const ratio = median(runs.tredis.map((r, i) => r[test] / runs.redis[i][test]));
+    lines.push(`| ${test} | ${fmt(ours)} | ${fmt(theirs)} | **${fmt(ratio, 2)}** |`);
   }
   return lines;
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) runMain(async () => publish(await pubsubAndMulti(fmt)));
