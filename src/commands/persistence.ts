@@ -26,7 +26,7 @@ import { strerror } from '../config/config';
 import { clock } from '../keyspace/clock';
 import type { Value } from '../keyspace/db';
 import { keyUsage } from '../memory';
-import { RdbError, RdbWriter } from '../persistence/rdb-format';
+import { RdbError, RdbWriter, warmUpCrc64 } from '../persistence/rdb-format';
 import {
   dumpPayload,
   loadedStamp,
@@ -633,6 +633,7 @@ export function loadAtStartup(s: ServerState): void {
 
 /** Installs the persistence hooks and INFO fields on a new server. */
 export function installPersistence(s: ServerState): void {
+  warmUpCrc64();
   const st = statsOf(s);
   s.shutdownSave = () => rdbSave(s);
   s.afterFlushAll = () => {
