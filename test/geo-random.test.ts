@@ -16,6 +16,7 @@ import { decodeReply, type Reply } from './helpers/resp';
 import { oracleAvailable } from './helpers/oracle';
 import { seededRandom, testSeed, useDifferential } from './helpers/setup';
 import { decodeScore, distance, distanceExact, geoScore, unitFactor } from '../src/types/geohash';
+import { cosCR, midpointDistance, sinCR } from '../src/types/geohash-libm';
 
 const seed = testSeed();
 
@@ -27,6 +28,25 @@ const seed = testSeed();
  */
 function robust(fast: number, exact: number): boolean {
   return fast === exact;
+}
+
+/**
+ * Whether Redis's glibc surely computes this distance as we do. glibc's sin/cos/asin are not
+ * correctly rounded: when a true value lies within a few hundredths of an ulp from a rounding
+ * midpoint they may land on the other side (seen: sin(2.7944136840321674), 0.01 ulp from one), and a
+ * boundary placed at that distance is then in or out by a coin toss.
+ */
+function robustToLibm(lon1: number, lat1: number, lon2: number, lat2: number): boolean {
+  const r = Math.PI / 180.0;
+  const [lat1r, lon1r, lat2r, lon2r] = [lat1 * r, lon1 * r, lat2 * r, lon2 * r];
+  const dLon = (lon2r - lon1r) / 2;
+  if (Math.sin(dLon) === 0) return true;
+  const dLat = (lat2r - lat1r) / 2;
+  const safe = (fn: 'sin' | 'cos' | 'asin', x: number): boolean => x === 0 || midpointDistance(fn, x) > 0.05;
+  const u = sinCR(dLat);
+  const v = sinCR(dLon);
+  const a = Math.sqrt(u * u + cosCR(lat1r) * cosCR(lat2r) * v * v);
+  return safe('sin', Math.abs(dLon)) && safe('sin', Math.abs(dLat)) && safe('cos', lat1r) && safe('cos', lat2r) && safe('asin', a);
 }
 const STEPS = 2500;
 
@@ -107,7 +127,7 @@ class Gen {
     if (known.length > 0 && this.int(3) === 0) {
       const [plon, plat] = this.pick(known);
       const d = distance(lon, lat, plon, plat);
-      if (robust(d, distanceExact(lon, lat, plon, plat))) return String(d / unitFactor(unit)!);
+      if (robust(d, distanceExact(lon, lat, plon, plat)) && robustToLibm(lon, lat, plon, plat)) return String(d / unitFactor(unit)!);
     }
     const meters = this.spread * 111000 * this.rnd() * this.pick([0.1, 0.5, 1, 3]);
     return this.num(meters / unitFactor(unit)!);
@@ -120,7 +140,8 @@ class Gen {
       const [plon, plat] = this.pick(known);
       const w = distance(plon, plat, lon, plat) * 2;
       const h = distance(plon, plat, plon, lat) * 2;
-      if (robust(w / 2, distanceExact(plon, plat, lon, plat)) && robust(h / 2, distanceExact(plon, plat, plon, lat)))
+      const sure = robustToLibm(plon, plat, lon, plat) && robustToLibm(plon, plat, plon, lat);
+      if (sure && robust(w / 2, distanceExact(plon, plat, lon, plat)) && robust(h / 2, distanceExact(plon, plat, plon, lat)))
         return [String(w / f), String(this.int(2) === 0 ? h / f : (h * 1.5) / f)];
     }
     const m = this.spread * 111000 * 2;

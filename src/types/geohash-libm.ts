@@ -6,7 +6,8 @@
  * invisible in a 4-decimal distance but decides whether a point exactly on a search radius is in or
  * out, changes a STOREDIST score, or swaps two nearly equal distances. These versions evaluate in
  * double-double arithmetic (about 106 bits) and round once, so they agree with glibc except when the
- * true value lies within ~2^-100 of a rounding midpoint.
+ * true value lies very near a rounding midpoint, where glibc itself may round the wrong way (seen:
+ * sin(2.7944136840321674), 0.006 ulp from a midpoint; midpointDistance finds such values).
  *
  * They cost tens of times more than Math.*, so the search uses them only where the fast result could
  * be wrong in a way that shows (geohash.ts decides when).
@@ -161,6 +162,11 @@ export function asinCR(y: number): number {
   if (y === 0 || Number.isNaN(y)) return y;
   if (y < 0) return -asinCR(-y);
   if (y > 1) return NaN;
+  const r = asinDD(y);
+  return r[0] + r[1];
+}
+
+function asinDD(y: number): DD {
   let r: DD;
   if (y <= 0.5) r = asinNewton([y, 0]);
   else {
@@ -169,5 +175,26 @@ export function asinCR(y: number): number {
     const a = z[0] === 0 ? ([0, 0] as DD) : asinNewton(z);
     r = add(add(PIO2, [PIO2_3, 0]), neg(mul([2, 0], a)));
   }
-  return r[0] + r[1];
+  return r;
+}
+
+/**
+ * How close the true value of sin(x), cos(x) or asin(x) (0 < x <= 1 for asin) lies to a rounding
+ * midpoint, in ulps of the result (0 = on one, 0.5 = on a double). glibc's versions are not
+ * correctly rounded: within a few hundredths of an ulp from a midpoint they may round either way,
+ * so a distance built from such a value matches Redis's only by chance (the GEO tests avoid them).
+ */
+export function midpointDistance(fn: 'sin' | 'cos' | 'asin', x: number): number {
+  const r = fn === 'asin' ? asinDD(x) : sinCos([x, 0])[fn === 'sin' ? 0 : 1];
+  const hi = r[0] + r[1];
+  const lo = r[1] - (hi - r[0]);
+  const ulp = ulpOf(hi);
+  if (ulp === 0) return 0.5;
+  return Math.abs(Math.abs(lo) / ulp - 0.5);
+}
+
+function ulpOf(x: number): number {
+  const a = Math.abs(x);
+  if (a === 0 || !Number.isFinite(a)) return 0;
+  return 2 ** (Math.floor(Math.log2(a)) - 52);
 }
