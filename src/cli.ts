@@ -236,8 +236,6 @@ export async function main(argv: string[]): Promise<void> {
     slog.warning('Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting');
     exit(1);
   }
-  slog.notice('Ready to accept connections');
-
   let signalled = false;
   const onSignal = (sig: 'SIGINT' | 'SIGTERM'): void => {
     if (signalled && sig === 'SIGINT') {
@@ -260,4 +258,6 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // after the handlers: a supervisor that stops the server as soon as it reads this gets a clean shutdown
+  slog.notice('Ready to accept connections');
 }
