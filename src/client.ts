@@ -56,7 +56,7 @@ export class Client extends ReplyBuffer {
   scriptCaller: Client | null = null;
   /** CLIENT TRACKING state (tracking.ts); null while tracking is off */
   tracking: TrackingState | null = null;
-  /** hands bytes the client sent to the server's input path (set on accept; null once shutting down) */
+  /** hands bytes the client sent to the server's input path (set on accept; ignored once closed) */
   onInput: ((chunk: Buffer) => void) | null = null;
   /** pub/sub subscriptions (pubsub.ts), created on the first one; subscribed mode while count > 0 */
   channels: Set<string> | null = null;

@@ -423,7 +423,6 @@ export class Server {
       c.closed = true;
       const socket = c.socket;
       if (socket === null) continue;
-      c.onInput = null;
       closing.push(
         new Promise<void>((resolve) => {
           const timer = setTimeout(() => {

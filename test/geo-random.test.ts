@@ -33,7 +33,7 @@ function robust(fast: number, exact: number): boolean {
 /**
  * Whether Redis's glibc surely computes this distance as we do. glibc's sin/cos/asin are not
  * correctly rounded: when a true value lies within a few hundredths of an ulp from a rounding
- * midpoint they may land on the other side (seen: sin(2.7944136840321674), 0.01 ulp from one), and a
+ * midpoint they may land on the other side (seen: sin(2.7944136840321674), 0.006 ulp from one), and a
  * boundary placed at that distance is then in or out by a coin toss.
  */
 function robustToLibm(lon1: number, lat1: number, lon2: number, lat2: number): boolean {
