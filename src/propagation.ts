@@ -8,23 +8,18 @@
  * script's writes, keys that expired on the way) forms one unit: a unit of several commands is
  * wrapped in MULTI/EXEC so that a replica applies it atomically, as Redis 7.0 does.
  *
- * Sinks receive each command already encoded as RESP with the database it applies to; each keeps
- * track of its own selected database (replication and the AOF select independently). Nothing here
- * costs anything while no sink is installed.
+ * Sinks receive each command as its argv with the database it applies to, and encode it into their
+ * own buffers (protocol/command-buffer.ts); each keeps track of its own selected database
+ * (replication and the AOF select independently). The argv arrays of a unit are held, not copied,
+ * until the unit ends: nothing changes an argv once its command ran. Nothing here costs anything
+ * while no sink is installed.
  */
 
-/** Receives one encoded command; db is -1 for MULTI/EXEC, which need no SELECT. */
-export type Sink = (db: number, encoded: string) => void;
+/** Receives one command; db is -1 for MULTI/EXEC, which need no SELECT. */
+export type Sink = (db: number, argv: readonly string[]) => void;
 
-interface PendingOp {
-  db: number;
-  encoded: string;
-  /** PUBLISH goes to replicas only */
-  replicationOnly: boolean;
-}
-
-export const MULTI_ENCODED = '*1\r\n$5\r\nMULTI\r\n';
-export const EXEC_ENCODED = '*1\r\n$4\r\nEXEC\r\n';
+export const MULTI: readonly string[] = ['MULTI'];
+export const EXEC: readonly string[] = ['EXEC'];
 
 /** A command as a RESP array of bulk strings (arguments are latin1 strings: one char per byte). */
 export function encodeCommand(argv: readonly string[]): string {
@@ -38,7 +33,12 @@ export class Propagation {
   replication: Sink | null = null;
   /** the append-only file, installed while appendonly is on */
   aof: Sink | null = null;
-  private readonly pending: PendingOp[] = [];
+  /** the unit so far, in parallel arrays (no object per command) */
+  private readonly dbs: number[] = [];
+  private readonly argvs: (readonly string[])[] = [];
+  /** PUBLISH goes to replicas only */
+  private readonly replicationOnly: boolean[] = [];
+  private count = 0;
   /** the replication offset after what was sent so far (installed by replication) */
   offset: () => number = () => 0;
 
@@ -52,32 +52,31 @@ export class Propagation {
    */
   add(db: number, argv: readonly string[], inUnit: boolean, replicationOnly = false): void {
     if (!this.active) return;
-    const op = { db, encoded: encodeCommand(argv), replicationOnly };
-    if (inUnit) this.pending.push(op);
-    else this.emit([op]);
+    const i = this.count++;
+    this.dbs[i] = db;
+    this.argvs[i] = argv;
+    this.replicationOnly[i] = replicationOnly;
+    if (!inUnit) this.endUnit();
   }
 
   /** Ends the current unit: sends what it propagated, wrapped in MULTI/EXEC when more than one. */
   endUnit(): void {
-    if (this.pending.length === 0) return;
-    const ops = this.pending.splice(0);
-    this.emit(ops);
-  }
-
-  private emit(ops: PendingOp[]): void {
+    const n = this.count;
+    if (n === 0) return;
+    this.count = 0;
     const repl = this.replication;
-    if (repl !== null) send(repl, ops);
+    if (repl !== null) this.send(repl, n, true);
     const aof = this.aof;
-    if (aof !== null) {
-      const forAof = ops.some((o) => o.replicationOnly) ? ops.filter((o) => !o.replicationOnly) : ops;
-      if (forAof.length !== 0) send(aof, forAof);
-    }
+    if (aof !== null) this.send(aof, n, false);
+    for (let i = 0; i < n; i++) this.argvs[i] = EXEC;
   }
-}
 
-function send(sink: Sink, ops: PendingOp[]): void {
-  const wrap = ops.length > 1;
-  if (wrap) sink(-1, MULTI_ENCODED);
-  for (const op of ops) sink(op.db, op.encoded);
-  if (wrap) sink(-1, EXEC_ENCODED);
+  private send(sink: Sink, n: number, replication: boolean): void {
+    let ops = n;
+    if (!replication) for (let i = 0; i < n; i++) if (this.replicationOnly[i]) ops--;
+    if (ops === 0) return;
+    if (ops > 1) sink(-1, MULTI);
+    for (let i = 0; i < n; i++) if (replication || !this.replicationOnly[i]) sink(this.dbs[i]!, this.argvs[i]!);
+    if (ops > 1) sink(-1, EXEC);
+  }
 }

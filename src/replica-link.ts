@@ -476,7 +476,7 @@ export class ReplicaLink implements LinkView {
     const s = this.s;
     clock.refresh();
     this.readOffset += chunk.length;
-    const data = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
+    const held = this.tail;
     const start = this.reploff;
     const base = this.readOffset;
     const err = c.parser.feed(chunk, (argv) => {
@@ -492,9 +492,12 @@ export class ReplicaLink implements LinkView {
       this.drop('Connection with master lost.');
       return;
     }
+    // forward what was applied: the bytes held from earlier chunks, then this chunk's
     const applied = this.reploff - start;
-    if (applied > 0) this.repl.feedRaw(data.latin1Slice(0, applied));
-    this.tail = data.subarray(applied);
+    if (applied > 0 && held.length !== 0) this.repl.feedBytes(held, 0, Math.min(applied, held.length));
+    if (applied > held.length) this.repl.feedBytes(chunk, 0, applied - held.length);
+    // the rest waits for the end of its command (copied: a view would keep the whole chunk alive)
+    this.tail = applied >= held.length ? Buffer.from(chunk.subarray(applied - held.length)) : Buffer.concat([held.subarray(applied), chunk]);
   }
 
   /** While the leader's commands run, keys past their expiry are still there for them. */

@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from './client';
 import { encodeCommand } from './propagation';
+import { CommandBuffer } from './protocol/command-buffer';
 import { Backlog } from './repl-backlog';
 import type { ServerState } from './state';
 
@@ -40,7 +41,7 @@ export interface ReplicaInfo {
    * the stream held for it while its snapshot is built and sent (and, diskless, until its first
    * ACK): Redis keeps it in the replica's output buffer; null once it is online
    */
-  pending: string[] | null;
+  pending: Buffer[] | null;
   /** the snapshot went out; a diskless replica now waits to ACK it */
   imageSent: boolean;
   /** offset in its last REPLCONF ACK, and when that came (ms) */
@@ -78,6 +79,8 @@ export class Replication {
   backlog: Backlog | null = null;
   /** master_repl_offset while there is no backlog */
   private offsetNoBacklog = 0;
+  /** the stream since the last flushStream (written once per event-loop turn) */
+  private readonly stream = new CommandBuffer();
   /** the offset up to which replid2 is valid (second_repl_offset), -1 when none */
   secondReplOffset = -1;
   readonly replicas = new Map<Client, ReplicaInfo>();
@@ -107,14 +110,16 @@ export class Replication {
 
   constructor(readonly s: ServerState) {
     s.propagation.offset = () => this.offset;
+    s.beforeQueuedWrites = this.flushStream;
   }
 
   get offset(): number {
-    return this.backlog !== null ? this.backlog.endOffset : this.offsetNoBacklog;
+    return this.backlog !== null ? this.backlog.endOffset + this.stream.length : this.offsetNoBacklog;
   }
 
   /** Sets the offset (a replica adopting its leader's after a full sync). */
   setOffset(offset: number): void {
+    this.flushStream();
     if (this.backlog !== null) this.backlog = new Backlog(this.backlogSize(), offset);
     else this.offsetNoBacklog = offset;
   }
@@ -136,29 +141,59 @@ export class Replication {
     this.s.propagation.replication = this.s.isReplica || this.backlog === null ? null : this.sink;
   }
 
-  private readonly sink = (db: number, encoded: string): void => {
+  private readonly sink = (db: number, argv: readonly string[]): void => {
+    if (this.backlog === null) return;
     if (db !== -1 && db !== this.selectedDb) {
-      this.feedRaw(encodeCommand(['SELECT', String(db)]));
+      this.streamStarts();
+      this.stream.command(['SELECT', String(db)]);
       this.selectedDb = db;
     }
-    this.feedRaw(encoded);
+    this.streamStarts();
+    this.stream.command(argv);
   };
 
-  /** Appends bytes to the stream: the backlog and every online replica. */
+  /** Appends bytes (a latin1 string) to the stream: the backlog and every online replica. */
   feedRaw(data: string): void {
     if (this.backlog === null) {
       this.offsetNoBacklog += data.length;
       return;
     }
-    this.backlog.append(data);
+    this.streamStarts();
+    this.stream.text(data);
+  }
+
+  /** Appends bytes to the stream (a replica forwarding what its leader sent). */
+  feedBytes(data: Buffer, from: number, to: number): void {
+    if (this.backlog === null) {
+      this.offsetNoBacklog += to - from;
+      return;
+    }
+    this.streamStarts();
+    this.stream.bytes(data, from, to);
+  }
+
+  /** The first bytes of a turn: the turn's queued writes must come (they flush the stream first). */
+  private streamStarts(): void {
+    if (this.stream.length === 0) this.s.scheduleWrites();
+  }
+
+  /**
+   * Sends the stream written since the last flush: into the backlog, to every online replica, and
+   * held for those in a full sync. Runs before the turn's queued writes, and before anything that
+   * reads the backlog or changes a replica's state, so that each replica gets each byte once.
+   */
+  readonly flushStream = (): void => {
+    if (this.stream.length === 0 || this.backlog === null) return;
+    const chunk = this.stream.take();
+    this.backlog.append(chunk);
     for (const r of this.replicas.values()) {
       if (r.client.closed) continue;
       if (r.state === 'online') {
-        r.client.raw(data);
+        r.client.rawBuffer(chunk);
         this.s.queueWrite(r.client);
-      } else if (r.pending !== null) r.pending.push(data);
+      } else if (r.pending !== null) r.pending.push(chunk);
     }
-  }
+  };
 
   /** The next command goes out with a SELECT (a new full sync starts mid-stream). */
   forgetSelectedDb(): void {
@@ -191,6 +226,7 @@ export class Replication {
 
   /** PSYNC / SYNC from a client: partial resync when possible, else a full one. */
   sync(c: Client, replid: string | null, offset: number): void {
+    this.flushStream();
     const info: ReplicaInfo = this.replicas.get(c) ?? {
       client: c,
       state: 'wait_bgsave',
@@ -252,7 +288,7 @@ export class Replication {
     this.replicas.set(c, info);
     c.raw(info.capaPsync2 ? `+CONTINUE ${s.replId}\r\n` : '+CONTINUE\r\n');
     const missing = this.backlog.from(offset);
-    if (missing.length !== 0) c.raw(missing.latin1Slice(0, missing.length));
+    if (missing.length !== 0) c.rawBuffer(missing);
     this.syncPartialOk++;
     s.log.notice(
       `Partial resynchronization request from ${info.ip}:${info.port} accepted. Sending ${missing.length} bytes of backlog starting from offset ${offset}.`,
@@ -268,6 +304,8 @@ export class Replication {
   private startFullSyncs(): void {
     const waiting = [...this.replicas.values()].filter((r) => r.state === 'wait_bgsave' && !r.client.closed);
     if (waiting.length === 0) return;
+    // what was written before the snapshot's offset is not the replicas' to get
+    this.flushStream();
     const s = this.s;
     const diskless = s.config.bool('repl-diskless-sync');
     s.log.notice(`Starting BGSAVE for SYNC with target: ${diskless ? 'replicas sockets' : 'disk'}`);
@@ -290,14 +328,14 @@ export class Replication {
         if (diskless && r.capaEof) {
           const mark = randomBytes(20).toString('hex');
           c.raw(`$EOF:${mark}\r\n`);
-          c.raw(image.latin1Slice(0, image.length));
+          c.rawBuffer(image);
           c.raw(mark);
           // a diskless replica finds the end of the image by its last bytes: the stream waits for
           // its first ACK, as Redis's does
           r.imageSent = true;
         } else {
           c.raw(`$${image.length}\r\n`);
-          c.raw(image.latin1Slice(0, image.length));
+          c.rawBuffer(image);
           this.putOnline(r);
         }
         r.ackTime = Date.now();
@@ -311,11 +349,12 @@ export class Replication {
 
   /** Sends a replica the stream held for it; from now on it gets the stream as it goes. */
   private putOnline(r: ReplicaInfo): void {
+    this.flushStream();
     const held = r.pending;
     r.pending = null;
     r.state = 'online';
     if (held !== null && held.length !== 0) {
-      r.client.raw(held.join(''));
+      for (const chunk of held) r.client.rawBuffer(chunk);
       this.s.queueWrite(r.client);
     }
   }
@@ -435,6 +474,7 @@ export class Replication {
       const ttl = s.config.number('repl-backlog-ttl');
       if (ttl > 0 && now - this.noReplicasSince > ttl * 1000) {
         // a new id: a replica that comes back cannot continue from bytes we no longer hold
+        this.flushStream();
         this.offsetNoBacklog = this.backlog.endOffset;
         this.backlog = null;
         this.installSink();

@@ -84,6 +84,9 @@ export class Server {
       if (c.writeQueued || c.closed) return;
       c.writeQueued = true;
       this.queued.push(c);
+      state.scheduleWrites();
+    };
+    state.scheduleWrites = () => {
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(this.flushQueued);
@@ -101,6 +104,8 @@ export class Server {
    * for all the messages published in the turn.
    */
   private readonly flushQueued = (): void => {
+    // the hook may queue replicas: they join this round
+    this.state.beforeQueuedWrites?.();
     this.flushScheduled = false;
     this.state.beforeReply?.();
     const clients = this.queued.splice(0);

@@ -360,6 +360,10 @@ export class ServerState {
    * published message, a served blocked command) to be written once the current batch ends
    */
   queueWrite: (c: Client) => void = () => {};
+  /** installed by the network layer: the turn's queued writes will run (even if none is queued yet) */
+  scheduleWrites: () => void = () => {};
+  /** replication's flush point: its stream joins the replicas' output before the turn's queued writes */
+  beforeQueuedWrites: (() => void) | null = null;
 
   /** The Unix time in seconds of the server's start. */
   uptimeSeconds(): number {

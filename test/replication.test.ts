@@ -153,9 +153,8 @@ describe('replication backlog', () => {
     const b = new Backlog(16 * 1024, 100);
     expect(b.covers(101)).toBe(true);
     expect(b.histlen).toBe(0);
-    const chunk = 'x'.repeat(10000);
-    b.append(chunk);
-    b.append('y'.repeat(10000));
+    b.append(Buffer.from('x'.repeat(10000)));
+    b.append(Buffer.from('y'.repeat(10000)));
     expect(b.endOffset).toBe(20100);
     expect(b.histlen).toBe(16 * 1024);
     expect(b.firstOffset).toBe(20100 - 16 * 1024 + 1);
@@ -167,7 +166,7 @@ describe('replication backlog', () => {
     expect(wrapped).toBe('x'.repeat(16 * 1024 - 10000) + 'y'.repeat(10000));
     b.resize(20000);
     expect(b.from(b.firstOffset).toString('latin1')).toBe(wrapped);
-    b.append('z');
+    b.append(Buffer.from('z'));
     expect(b.from(b.endOffset).toString('latin1')).toBe('z');
   });
 });

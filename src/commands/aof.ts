@@ -49,7 +49,7 @@ import {
 } from '../persistence/aof-format';
 import { RdbError } from '../persistence/rdb-format';
 import type { Snapshot } from '../persistence/snapshot';
-import { encodeCommand } from '../propagation';
+import { CommandBuffer } from '../protocol/command-buffer';
 import type { ServerState } from '../state';
 import { loadAof, reloadAof, type AofTarget } from './aof-loading';
 import { loadLimits, saveOptions, setAofWriteError, startLoading, startSnapshot } from './persistence';
@@ -64,7 +64,8 @@ class Aof implements AofTarget {
   manifestValid = false;
   fd = -1;
   incr: AofFileInfo | null = null;
-  buffer = '';
+  /** the commands not yet written to the file */
+  readonly buffer = new CommandBuffer();
   selectedDb = -1;
   flushScheduled = false;
   unsynced = false;
@@ -109,19 +110,19 @@ class Aof implements AofTarget {
   }
 
   /** the propagation sink: buffers the command, with SELECT when the database changes */
-  readonly sink = (db: number, encoded: string): void => {
+  readonly sink = (db: number, argv: readonly string[]): void => {
     if (this.timestamps) {
       const sec = Math.floor(clock.now / 1000);
       if (sec !== this.lastTimestamp) {
         this.lastTimestamp = sec;
-        this.buffer += `#TS:${sec}\r\n`;
+        this.buffer.text(`#TS:${sec}\r\n`);
       }
     }
     if (db !== -1 && db !== this.selectedDb) {
-      this.buffer += encodeCommand(['SELECT', String(db)]);
+      this.buffer.command(['SELECT', String(db)]);
       this.selectedDb = db;
     }
-    this.buffer += encoded;
+    this.buffer.command(argv);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushLater);
@@ -139,7 +140,7 @@ class Aof implements AofTarget {
    * retried from the cron; meanwhile writes are refused with -MISCONF, as Redis does.
    */
   readonly flush = (force = false): void => {
-    if (this.buffer === '' || this.fd === -1) return;
+    if (this.buffer.length === 0 || this.fd === -1) return;
     if (!force && this.fsyncInFlight !== -1 && this.fsyncInFlight === this.fd && !this.always && this.s.config.get('appendfsync') === 'everysec') {
       const now = Date.now();
       if (this.postponedSince === 0) {
@@ -151,7 +152,8 @@ class Aof implements AofTarget {
       this.s.log.notice('Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.');
     }
     this.postponedSince = 0;
-    const data = Buffer.from(this.buffer, 'latin1');
+    // left in the buffer until written: a failed write is retried
+    const data = this.buffer.peek();
     const fd = this.fd;
     let off = 0;
     try {
@@ -170,7 +172,7 @@ class Aof implements AofTarget {
       setAofWriteError(this.s, msg);
       return;
     }
-    this.buffer = '';
+    this.buffer.take();
     this.incrSize += data.length;
     try {
       if (this.always) fsyncSync(fd);
@@ -440,7 +442,7 @@ class Aof implements AofTarget {
     this.enabled = false;
     this.s.propagation.aof = null;
     this.s.beforeReply = null;
-    this.buffer = '';
+    this.buffer.take();
     if (!this.lastWriteOk) {
       this.lastWriteOk = true;
       setAofWriteError(this.s, null);

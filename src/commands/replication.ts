@@ -316,6 +316,7 @@ function infoLines(s: ServerState): string[] {
   out.push(`master_replid2:${s.replId2}`);
   out.push(`master_repl_offset:${repl.offset}`);
   out.push(`second_repl_offset:${repl.secondReplOffset}`);
+  repl.flushStream();
   const b = repl.backlog;
   out.push(`repl_backlog_active:${b !== null ? 1 : 0}`);
   out.push(`repl_backlog_size:${b !== null ? b.size : s.config.number('repl-backlog-size')}`);
@@ -360,7 +361,10 @@ export function installReplication(s: ServerState): void {
   });
   s.config.onChange('min-replicas-to-write', () => updateChecks(s));
   repl.roleChanged = () => updateChecks(s);
-  s.config.onChange('repl-backlog-size', () => repl.backlog?.resize(s.config.number('repl-backlog-size')));
+  s.config.onChange('repl-backlog-size', () => {
+    repl.flushStream();
+    repl.backlog?.resize(s.config.number('repl-backlog-size'));
+  });
   const initial = s.config.get('replicaof');
   if (initial !== '') {
     const [host, port] = initial.split(' ');

@@ -9,6 +9,8 @@ declare global {
   interface Buffer {
     /** Node's fast latin1 decoder behind toString('latin1'), without its argument checks. */
     latin1Slice(start: number, end: number): string;
+    /** Node's latin1 encoder behind write(s, offset, 'latin1'), without its argument checks. */
+    latin1Write(s: string, offset: number, length: number): number;
   }
 }
 

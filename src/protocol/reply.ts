@@ -64,6 +64,12 @@ export class ReplyBuffer {
     this.text += s;
   }
 
+  /** Bytes that go out as they are (held, not copied: they must not change until written). */
+  rawBuffer(b: Buffer): void {
+    this.spill(b);
+    this.text = '';
+  }
+
   simple(s: string): void {
     this.text += '+' + s + '\r\n';
   }
