@@ -155,11 +155,14 @@ function afterTrackedCommand(c: Client, spec: CommandSpec, argv: string[], s: Se
   if (outermost && s.tracking.pendingSelf.length !== 0) sendPendingSelf(s, c);
 }
 
-/** Runs a resolved command and accounts for it (Redis's call()). */
-export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerState): void {
+/**
+ * Runs a resolved command and accounts for it (Redis's call()). Returns the clock at its end, which a
+ * caller running commands back to back (EXEC) passes as the next one's start: a clock read costs
+ * about 50 ns here, a twentieth of a SET.
+ */
+export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerState, start = performance.now()): number {
   // errors of the commands an EXEC runs are theirs, not EXEC's (see Stats.nestedErrorReplies)
   const errorsBefore = s.stats.totalErrorReplies - s.stats.nestedErrorReplies;
-  const start = performance.now();
   const outer = s.executing;
   // a script's commands act for the client that ran the script (tracking, NOLOOP)
   const caller = c.scriptCaller;
@@ -191,7 +194,8 @@ export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerStat
     for (const i of keyPositions(spec, argv)) keys.push(argv[i]!);
     if (keys.length !== 0) rememberKeys(caller, s, keys);
   }
-  const usec = (performance.now() - start) * 1000;
+  const end = performance.now();
+  const usec = (end - start) * 1000;
   const st = s.stats.commandStat(spec.id);
   st.calls++;
   st.usec += usec;
@@ -210,6 +214,7 @@ export function call(c: Client, spec: CommandSpec, argv: string[], s: ServerStat
   if (usec >= s.slowlogThreshold && s.slowlogThreshold >= 0 && !spec.flags.includes('skip_slowlog')) {
     addSlowlog(c, s, argv, usec);
   }
+  return end;
 }
 
 function addSlowlog(c: Client, s: ServerState, argv: string[], usec: number): void {

@@ -46,6 +46,7 @@ function execCommand(c: Client, _argv: string[], s: ServerState): void {
   c.array(queue.length);
   const stats = s.stats;
   c.inExec = true;
+  let clock = performance.now();
   for (let i = 0; i < queue.length; i++) {
     const argv = queue[i]!;
     const spec = resolveQueued(argv);
@@ -54,7 +55,7 @@ function execCommand(c: Client, _argv: string[], s: ServerState): void {
       continue;
     }
     const errors = stats.totalErrorReplies;
-    call(c, spec, argv, s);
+    clock = call(c, spec, argv, s, clock);
     const d = stats.totalErrorReplies - errors;
     if (d > 0) stats.nestedErrorReplies += d;
   }
