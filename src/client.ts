@@ -138,6 +138,11 @@ export class Client extends ReplyBuffer {
 /** A transaction in MULTI (multi.ts): the queued argvs, in order. */
 export interface Transaction {
   readonly queue: string[][];
+  /**
+   * each queued command's spec id (the command table's dense index): EXEC runs what was resolved
+   * when queued, as Redis does, without looking the name up again
+   */
+  readonly specIds: number[];
   /** a command failed to queue: EXEC answers EXECABORT */
   failed: boolean;
   /** a queued command may grow memory (EXEC is then refused under maxmemory) */

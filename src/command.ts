@@ -43,12 +43,15 @@ export interface CommandSpec {
   /** derived at registration */
   isWrite: boolean;
   isReadonly: boolean;
+  /** flags a transaction checks for every queued command */
+  isDenyoom: boolean;
+  mayReplicate: boolean;
   allCategories: string[];
   /** a dense index, so per-server statistics can live in an array instead of a Map keyed by name */
   id: number;
 }
 
-export type CommandDef = Omit<CommandSpec, 'isWrite' | 'isReadonly' | 'allCategories' | 'subcommands' | 'id'> & {
+export type CommandDef = Omit<CommandSpec, 'isWrite' | 'isReadonly' | 'isDenyoom' | 'mayReplicate' | 'allCategories' | 'subcommands' | 'id'> & {
   subcommands?: CommandDef[];
 };
 
@@ -82,6 +85,8 @@ function finish(def: CommandDef): CommandSpec {
     subcommands: undefined,
     isWrite: flags.includes('write'),
     isReadonly: flags.includes('readonly'),
+    isDenyoom: flags.includes('denyoom'),
+    mayReplicate: flags.includes('may_replicate'),
     allCategories: [...cats],
     id: allSpecs.length,
   };

@@ -87,7 +87,7 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
   if (
     s.maxmemory !== 0 &&
     !s.performEvictions() &&
-    (spec.flags.includes('denyoom') || (c.multi !== null && oomInMulti(c, spec.name)))
+    (spec.isDenyoom || (c.multi !== null && oomInMulti(c, spec.name)))
   ) {
     rejected(c, s, spec, argv, "OOM command not allowed when used memory > 'maxmemory'.");
     return;
@@ -116,7 +116,7 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
   }
   if (c.multi !== null && !TX_CONTROL.has(spec.name)) {
     if (spec.flags.includes('no_multi')) rejected(c, s, spec, argv, 'ERR Command not allowed inside a transaction');
-    else queueCommand(c, argv, spec.flags);
+    else queueCommand(c, argv, spec);
     return;
   }
   call(c, spec, argv, s);

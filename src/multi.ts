@@ -2,9 +2,9 @@
  * Transactions: the state behind MULTI/EXEC/DISCARD and WATCH/UNWATCH (the commands themselves are
  * in commands/multi.ts; queueing happens in exec.ts, which calls in here).
  *
- * A transaction is the list of queued argvs on the client (`c.multi`); commands are resolved again
- * when EXEC runs them, so nothing here depends on the command table (which keeps the imports one
- * way: state.ts owns a WatchRegistry, exec.ts and commands/multi.ts use these functions).
+ * A transaction is the list of queued argvs on the client (`c.multi`), with the id of the command
+ * each resolved to; nothing here depends on the command table (which keeps the imports one way:
+ * state.ts owns a WatchRegistry, exec.ts and commands/multi.ts use these functions).
  *
  * WATCH is an optimistic lock: EXEC fails (nil reply) when a watched key changed since WATCH. The
  * registry indexes watchers by db and key so that a write (ServerState.keyModified, called by every
@@ -35,18 +35,27 @@ function isExpired(db: Db, key: string): boolean {
 }
 
 export function beginTransaction(c: Client): void {
-  c.multi = { queue: [], failed: false, denyoom: false, writes: false, mem: 0 };
+  c.multi = { queue: [], specIds: [], failed: false, denyoom: false, writes: false, mem: 0 };
+}
+
+/** What queueing needs of a command's spec. */
+export interface QueuedSpec {
+  readonly id: number;
+  readonly isDenyoom: boolean;
+  readonly isWrite: boolean;
+  readonly mayReplicate: boolean;
 }
 
 /** Queues a command of a client in MULTI and answers +QUEUED. */
-export function queueCommand(c: Client, argv: string[], flags: readonly string[]): void {
+export function queueCommand(c: Client, argv: string[], spec: QueuedSpec): void {
   const tx = c.multi!;
   tx.queue.push(argv);
+  tx.specIds.push(spec.id);
   let mem = 8 * argv.length;
   for (let i = 0; i < argv.length; i++) mem += argv[i]!.length;
   tx.mem += mem;
-  if (flags.includes('denyoom')) tx.denyoom = true;
-  if (flags.includes('write') || flags.includes('may_replicate')) tx.writes = true;
+  if (spec.isDenyoom) tx.denyoom = true;
+  if (spec.isWrite || spec.mayReplicate) tx.writes = true;
   c.raw('+QUEUED\r\n');
 }
 

@@ -11,7 +11,7 @@
  */
 
 import type { Client } from '../client';
-import { lookupCommand, register, type CommandSpec } from '../command';
+import { allSpecs, register } from '../command';
 import { call } from '../exec';
 import { beginTransaction, discardTransaction } from '../multi';
 import type { ServerState } from '../state';
@@ -20,13 +20,6 @@ const category = ['@transaction'];
 
 function docs(summary: string, since: string, complexity: string, args?: string) {
   return { summary, since, group: 'transactions', complexity, ...(args !== undefined ? { args } : {}) };
-}
-
-/** The spec a queued argv runs (it resolved when queued; rename-command cannot change since). */
-function resolveQueued(argv: string[]): CommandSpec | undefined {
-  const spec = lookupCommand(argv);
-  if (spec?.subcommands !== undefined && argv.length >= 2) return spec.subcommands.get(argv[1]!.toLowerCase());
-  return spec;
 }
 
 function execCommand(c: Client, _argv: string[], s: ServerState): void {
@@ -49,11 +42,7 @@ function execCommand(c: Client, _argv: string[], s: ServerState): void {
   let clock = performance.now();
   for (let i = 0; i < queue.length; i++) {
     const argv = queue[i]!;
-    const spec = resolveQueued(argv);
-    if (spec === undefined) {
-      c.error(`ERR unknown command '${argv[0]!.slice(0, 128)}'`);
-      continue;
-    }
+    const spec = allSpecs[tx.specIds[i]!]!;
     const errors = stats.totalErrorReplies;
     clock = call(c, spec, argv, s, clock);
     const d = stats.totalErrorReplies - errors;
