@@ -9,7 +9,7 @@
  */
 
 import net from 'node:net';
-import { fmt, median, pinSelf, publish, runMain, startServer } from './lib.mjs';
+import { fmt, machine, median, pinSelf, publish, runMain, startServer } from './lib.mjs';
 
 const MESSAGE = 'm'.repeat(64);
 
@@ -153,4 +153,10 @@ export async function pubsubAndMulti(fmt, pairs = Number(process.env.BENCH_PAIRS
   return lines;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) runMain(async () => publish(await pubsubAndMulti(fmt)));
+// run alone, the report gets its own heading (inside `npm run bench` it is part of that run's)
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runMain(async () => {
+    const heading = [`## Pub/sub and MULTI/EXEC, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, '', `Machine: ${machine()}.`, ''];
+    publish([...heading, ...(await pubsubAndMulti(fmt))]);
+  });
+}

@@ -3,7 +3,9 @@
  * and their state, full and partial resynchronization (PSYNC/SYNC), acknowledgements and WAIT.
  *
  * The replication stream is what propagation.ts emits, with a SELECT whenever the database
- * changes; it is appended to the backlog and written to every online replica. A full sync sends
+ * changes, encoded as bytes (protocol/command-buffer.ts). Once per event-loop turn, before the
+ * turn's queued writes, what the turn wrote goes into the backlog and, as one shared Buffer, to every
+ * online replica (replicas in a full sync hold it until their snapshot is sent). A full sync sends
  * `+FULLRESYNC <replid> <offset>` and an RDB image of the dataset as it is at that instant (built in
  * one go: JS runs nothing else meanwhile, so the image and the offset agree exactly), then the
  * stream from that offset on. A partial sync sends `+CONTINUE` and the missing bytes from the
