@@ -149,11 +149,19 @@ function lzfIdx(h: number): number {
  * not fit (liblzf's lzf_compress returning 0). Same decisions as liblzf 3.6 in its "very fast"
  * configuration, so the output matches Redis's.
  */
-export function lzfCompress(inp: Uint8Array, outLen: number, scratch: Buffer | null = null): Buffer | null {
-  const inLen = inp.length;
-  if (inLen === 0 || outLen <= 0) return null;
-  // the caller's scratch (when big enough) spares an allocation per string: the result is a view of it
-  const out = scratch !== null && scratch.length >= outLen ? scratch : Buffer.allocUnsafe(outLen);
+export function lzfCompress(inp: Uint8Array, outLen: number): Buffer | null {
+  if (outLen <= 0) return null;
+  const out = Buffer.allocUnsafe(outLen);
+  const n = lzfCompressInto(inp, inp.length, out, outLen);
+  return n < 0 ? null : out.subarray(0, n);
+}
+
+/**
+ * lzfCompress over inp[0, inLen) into out[0, outLen): the compressed length, or -1 when it would not
+ * fit. Allocates nothing (a snapshot compresses a million values in a row).
+ */
+export function lzfCompressInto(inp: Uint8Array, inLen: number, out: Uint8Array, outLen: number): number {
+  if (inLen === 0 || outLen <= 0) return -1;
   const htab = lzfTable;
   if (lzfBase > 0x7fffffff - inLen - 2) {
     htab.fill(0);
@@ -185,7 +193,7 @@ export function lzfCompress(inp: Uint8Array, outLen: number, scratch: Buffer | n
       let maxlen = inEnd - ip - len;
       if (maxlen > LZF_MAX_REF) maxlen = LZF_MAX_REF;
       if (op + 3 + 1 >= outLen) {
-        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outLen) return null;
+        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= outLen) return -1;
       }
       out[op - lit - 1] = lit - 1; // close the literal run
       if (lit === 0) op--;
@@ -225,7 +233,7 @@ export function lzfCompress(inp: Uint8Array, outLen: number, scratch: Buffer | n
       htab[lzfIdx(hval)] = base + ip + 1;
       ip++;
     } else {
-      if (op >= outLen) return null;
+      if (op >= outLen) return -1;
       lit++;
       out[op++] = inp[ip++]!;
       if (lit === LZF_MAX_LIT) {
@@ -235,7 +243,7 @@ export function lzfCompress(inp: Uint8Array, outLen: number, scratch: Buffer | n
       }
     }
   }
-  if (op + 3 > outLen) return null;
+  if (op + 3 > outLen) return -1;
   while (ip < inEnd) {
     lit++;
     out[op++] = inp[ip++]!;
@@ -247,7 +255,20 @@ export function lzfCompress(inp: Uint8Array, outLen: number, scratch: Buffer | n
   }
   out[op - lit - 1] = lit - 1;
   if (lit === 0) op--;
-  return out.subarray(0, op);
+  return op;
+}
+
+/** runs up to this long are copied in JavaScript: cheaper than a view and a native call */
+const SHORT_RUN = 64;
+
+/** Writes s as latin1 bytes at p (room is there); returns the position after it. */
+function writeLatin1(b: Buffer, p: number, s: string): number {
+  const n = s.length;
+  if (n <= SHORT_RUN) {
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    return p;
+  }
+  return p + b.latin1Write(s, p, n);
 }
 
 /** Decompresses LZF data that must expand to exactly outLen bytes. */
@@ -465,8 +486,7 @@ export class RdbWriter {
   rawText(s: string): void {
     this.len(s.length);
     this.ensure(s.length);
-    this.buf.write(s, this.pos, 'latin1');
-    this.pos += s.length;
+    this.pos = writeLatin1(this.buf, this.pos, s);
   }
 
   /** An integer as RDB's int8/16/32 string encoding; false when out of int32 (caller writes text). */
@@ -502,12 +522,11 @@ export class RdbWriter {
       if (this.intEncoded(Number(s))) return;
     }
     if (this.opts.compression && n > 20) {
-      const bytes = this.scratchFor(n, 0);
-      bytes.write(s, 0, n, 'latin1');
-      const view = bytes.subarray(0, n);
-      if (this.lzf(view)) return;
+      const raw = this.scratchFor(n, 0);
+      writeLatin1(raw, 0, s);
+      if (this.lzf(raw, n)) return;
       this.len(n);
-      this.bytes(view);
+      this.copyIn(raw, n);
       return;
     }
     this.rawText(s);
@@ -515,7 +534,7 @@ export class RdbWriter {
 
   /** A binary blob (listpack, intset) as a string: LZF when enabled and worth it, else plain. */
   blob(b: Uint8Array): void {
-    if (this.opts.compression && b.length > 20 && this.lzf(b)) return;
+    if (this.opts.compression && b.length > 20 && this.lzf(b, b.length)) return;
     this.len(b.length);
     this.bytes(b);
   }
@@ -528,16 +547,30 @@ export class RdbWriter {
     return this.scratch[which];
   }
 
-  /** Writes b LZF-compressed if that saves at least 4 bytes; false when not written. */
-  private lzf(b: Uint8Array): boolean {
-    if (b.length <= 4) return false;
-    const c = lzfCompress(b, b.length - 4, b.length <= 1 << 20 ? this.scratchFor(b.length, 1) : null);
-    if (c === null) return false;
+  /** Writes b[0, n) LZF-compressed if that saves at least 4 bytes; false when not written. */
+  private lzf(b: Uint8Array, n: number): boolean {
+    if (n <= 4) return false;
+    const out = this.scratchFor(n - 4, 1);
+    const c = lzfCompressInto(b, n, out, n - 4);
+    if (c < 0) return false;
     this.byte(0xc3);
-    this.len(c.length);
-    this.len(b.length);
-    this.bytes(c);
+    this.len(c);
+    this.len(n);
+    this.copyIn(out, c);
     return true;
+  }
+
+  /** Appends src[0, n): short runs byte by byte, which spares the view a native copy needs. */
+  private copyIn(src: Uint8Array, n: number): void {
+    this.ensure(n);
+    const buf = this.buf;
+    let p = this.pos;
+    if (n <= SHORT_RUN) for (let i = 0; i < n; i++) buf[p++] = src[i]!;
+    else {
+      buf.set(src.subarray(0, n), p);
+      p += n;
+    }
+    this.pos = p;
   }
 
   /** A double as 8 little-endian IEEE bytes (ZSET_2). */
