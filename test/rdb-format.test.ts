@@ -168,3 +168,16 @@ describe('CRC64 chunking', () => {
     expect(whole).toBe(ref.toString('hex'));
   });
 });
+
+describe('RdbWriter integers', () => {
+  it('writes millisecond times as signed 64-bit little-endian, negative and past 2^32 included', () => {
+    const values = [0, 1, -1, 1700000000123, -1700000000123, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 32 - 1, 2 ** 32, -(2 ** 32), -(2 ** 32) - 1];
+    for (const n of values) {
+      const w = new RdbWriter({ compression: false }, null, 64);
+      w.i64le(n);
+      const expected = Buffer.alloc(8);
+      expected.writeBigInt64LE(BigInt(n));
+      expect(w.result().equals(expected), String(n)).toBe(true);
+    }
+  });
+});

@@ -449,7 +449,10 @@ export class RdbWriter {
   /** Millisecond times (EXPIRETIME_MS, ctime is seconds) as 8 little-endian bytes. */
   i64le(n: number): void {
     this.ensure(8);
-    this.buf.writeBigInt64LE(BigInt(n), this.pos);
+    // two 32-bit halves (two's complement through the floor division): no BigInt per key with a TTL
+    const hi = Math.floor(n / 4294967296);
+    this.buf.writeUInt32LE(n - hi * 4294967296, this.pos);
+    this.buf.writeInt32LE(hi, this.pos + 4);
     this.pos += 8;
   }
 
