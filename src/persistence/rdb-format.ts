@@ -16,6 +16,7 @@
  * callers turn that into Redis's error replies or a refused load.
  */
 
+import { latin1 } from '../protocol/latin1';
 import { isInt64Text } from '../types/set';
 
 export { isInt64Text };
@@ -274,9 +275,13 @@ function writeLatin1(b: Buffer, p: number, s: string): number {
 /** Decompresses LZF data that must expand to exactly outLen bytes. */
 export function lzfDecompress(inp: Uint8Array, outLen: number): Buffer {
   const out = Buffer.allocUnsafe(outLen);
-  let ip = 0;
+  lzfDecompressInto(inp, 0, inp.length, out, outLen);
+  return out;
+}
+
+/** Decompresses inp[ip, inLen) into out[0, outLen), which it must fill exactly. */
+export function lzfDecompressInto(inp: Uint8Array, ip: number, inLen: number, out: Uint8Array, outLen: number): void {
   let op = 0;
-  const inLen = inp.length;
   while (ip < inLen) {
     let ctrl = inp[ip++]!;
     if (ctrl < 32) {
@@ -298,7 +303,6 @@ export function lzfDecompress(inp: Uint8Array, outLen: number): Buffer {
     }
   }
   if (op !== outLen) throw new RdbError('LZF length mismatch');
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -713,21 +717,34 @@ export class RdbReader {
   /** A string value: a number when it was stored int-encoded, else latin1 text. */
   stringValue(): string | number {
     const len = this.lenOrEncoding();
-    if (this.encoded) return len === 3 ? this.special(3).toString('latin1') : this.intEncoding(len);
+    if (this.encoded) return len === 3 ? this.lzfString() : this.intEncoding(len);
     this.need(len);
-    const s = this.buf.latin1Slice(this.pos, this.pos + len);
+    const s = latin1(this.buf, this.pos, len);
     this.pos += len;
     return s;
   }
 
   string(): string {
     const len = this.lenOrEncoding();
-    if (this.encoded) return this.special(len).toString('latin1');
+    if (this.encoded) return len === 3 ? this.lzfString() : String(this.intEncoding(len));
     this.need(len);
-    const s = this.buf.latin1Slice(this.pos, this.pos + len);
+    const s = latin1(this.buf, this.pos, len);
     this.pos += len;
     return s;
   }
+
+  /** An LZF string, decompressed into a reused scratch buffer: no Buffer per value while loading. */
+  private lzfString(): string {
+    const clen = this.len();
+    const ulen = this.len();
+    this.need(clen);
+    if (this.scratch.length < ulen) this.scratch = Buffer.allocUnsafe(Math.max(ulen, 2 * this.scratch.length));
+    lzfDecompressInto(this.buf, this.pos, this.pos + clen, this.scratch, ulen);
+    this.pos += clen;
+    return latin1(this.scratch, 0, ulen);
+  }
+
+  private scratch: Buffer = Buffer.allocUnsafe(4096);
 
   binaryDouble(): number {
     this.need(8);
