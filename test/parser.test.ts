@@ -118,6 +118,17 @@ describe('inline argument splitting', () => {
     expect(split("'a")).toBeNull();
   });
 
+  it('handles a quote inside an argument and plain binary arguments (the fast path hands over)', () => {
+    expect(split('foo"bar baz" x')).toEqual(['foobar baz', 'x']);
+    expect(split("ab'c d'")).toEqual(['abc d']);
+    expect(split('foo"bar"qux')).toBeNull();
+    // outside quotes a backslash is an ordinary byte
+    expect(split('  ' + String.raw`a\x41` + ' \n\t\r ' + String.raw`b\\` + ' ')).toEqual([String.raw`a\x41`, String.raw`b\\`]);
+    expect(split('\xff\x00\x80 z')).toEqual(['\xff\x00\x80', 'z']);
+    const bin = Buffer.from([0xff, 0x00, 0x80, 0x20, 0x7a, 0x0b, 0x0c, 0x22, 0x61, 0x22]);
+    expect(splitInlineArgs(bin, 0, bin.length)).toEqual(['\xff\x00\x80', 'z', 'a']);
+  });
+
   it('rejects lengths with leading zeros or "-0", as string2ll does', () => {
     expect(feedAll(parser(), ['*01\r\n']).err).toBe('Protocol error: invalid multibulk length');
     expect(feedAll(parser(), ['*-0\r\n']).err).toBe('Protocol error: invalid multibulk length');

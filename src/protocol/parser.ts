@@ -260,6 +260,15 @@ export function splitInlineArgs(buf: Buffer, start: number, end: number): string
   while (true) {
     while (p < end && isSpace(buf[p]!)) p++;
     if (p >= end) return out;
+    // the usual argument has no quotes: take it straight from the buffer
+    let q = p;
+    while (q < end && !isSpace(buf[q]!) && buf[q] !== 34 && buf[q] !== 39) q++;
+    if (q >= end || isSpace(buf[q]!)) {
+      out.push(latin1(buf, p, q - p));
+      p = q < end ? q + 1 : q;
+      continue;
+    }
+    // a quote (opening the argument or inside it): byte by byte from the argument's start
     let inq = false;
     let insq = false;
     let done = false;
