@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { latin1 } from '../src/protocol/latin1';
 import { QUERY_BUFFER_LIMIT, RequestParser, splitInlineArgs } from '../src/protocol/parser';
 
 function parser(over: Partial<{ maxBulkLen: number; maxQueryBuffer: number; unauthenticated: boolean }> = {}): RequestParser {
@@ -142,5 +143,15 @@ describe('inline argument splitting', () => {
     const head = feedAll(p, ['*2\r\n$4\r\nECHO\r\n$300000\r\n', Buffer.alloc(60000)]);
     expect(head.err).toBeNull();
     expect(feedAll(p, [Buffer.alloc(60000)]).err).toBe(QUERY_BUFFER_LIMIT);
+  });
+});
+
+describe('latin1()', () => {
+  it('equals latin1Slice for every length its JavaScript cases cover and past them, at any offset', () => {
+    const b = Buffer.alloc(80);
+    for (let i = 0; i < b.length; i++) b[i] = (i * 37 + 11) & 255;
+    for (let s = 0; s < 8; s++) {
+      for (let n = 0; n <= 40; n++) expect(latin1(b, s, n), `offset ${s} length ${n}`).toBe(b.latin1Slice(s, s + n));
+    }
   });
 });
