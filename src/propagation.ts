@@ -68,6 +68,7 @@ export class Propagation {
     if (repl !== null) this.send(repl, n, true);
     const aof = this.aof;
     if (aof !== null) this.send(aof, n, false);
+    // let go of the argvs: a big one must not live on in the slot until a later unit reuses it
     for (let i = 0; i < n; i++) this.argvs[i] = EXEC;
   }
 

@@ -6,11 +6,12 @@
  * changes, encoded as bytes (protocol/command-buffer.ts). Once per event-loop turn, before the
  * turn's queued writes, what the turn wrote goes into the backlog and, as one shared Buffer, to every
  * online replica (replicas in a full sync hold it until their snapshot is sent). A full sync sends
- * `+FULLRESYNC <replid> <offset>` and an RDB image of the dataset as it is at that instant (built in
- * one go: JS runs nothing else meanwhile, so the image and the offset agree exactly), then the
- * stream from that offset on. A partial sync sends `+CONTINUE` and the missing bytes from the
- * backlog. Replication ids follow PSYNC2: a promoted replica keeps its old leader's id as replid2,
- * so the other replicas can continue with it.
+ * `+FULLRESYNC <replid> <offset>` and an RDB image of the dataset as it is at that instant (the
+ * forkless point-in-time snapshot, built in slices, or at once while a BGSAVE holds the snapshot
+ * slot: either way it holds the dataset as of that offset), then the stream from that offset on.
+ * A partial sync sends `+CONTINUE` and the missing bytes from the backlog. Replication ids follow
+ * PSYNC2: a promoted replica keeps its old leader's id as replid2, so the other replicas can
+ * continue with it.
  *
  * The follower's side (the link to a leader) is replica-link.ts; the commands are in
  * commands/replication.ts. One Replication per server, found with replicationOf(s).
