@@ -146,12 +146,11 @@ export class Replication {
 
   private readonly sink = (db: number, argv: readonly string[]): void => {
     if (this.backlog === null) return;
+    this.streamStarts();
     if (db !== -1 && db !== this.selectedDb) {
-      this.streamStarts();
       this.stream.command(['SELECT', String(db)]);
       this.selectedDb = db;
     }
-    this.streamStarts();
     this.stream.command(argv);
   };
 

@@ -16,7 +16,7 @@
  * callers turn that into Redis's error replies or a refused load.
  */
 
-import { latin1 } from '../protocol/latin1';
+import { latin1, writeLatin1 } from '../protocol/latin1';
 import { isInt64Text } from '../types/set';
 
 export { isInt64Text };
@@ -259,18 +259,8 @@ export function lzfCompressInto(inp: Uint8Array, inLen: number, out: Uint8Array,
   return op;
 }
 
-/** runs up to this long are copied in JavaScript: cheaper than a view and a native call */
+/** byte runs up to this long are copied in JavaScript: cheaper than a view and a native copy */
 const SHORT_RUN = 64;
-
-/** Writes s as latin1 bytes at p (room is there); returns the position after it. */
-function writeLatin1(b: Buffer, p: number, s: string): number {
-  const n = s.length;
-  if (n <= SHORT_RUN) {
-    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
-    return p;
-  }
-  return p + b.latin1Write(s, p, n);
-}
 
 /** Decompresses LZF data that must expand to exactly outLen bytes. */
 export function lzfDecompress(inp: Uint8Array, outLen: number): Buffer {

@@ -10,12 +10,10 @@
  * sockets and the backlog, and stay queued in them, without a copy.
  */
 
-import './latin1';
+import { writeLatin1 } from './latin1';
 
 /** the smallest backing buffer; one holds a turn's worth of stream at 16-deep pipelines */
 const MIN_CAPACITY = 256 * 1024;
-/** arguments up to this long are copied in JavaScript, longer ones by Node's latin1 encoder */
-const SHORT_ARG = 32;
 
 export class CommandBuffer {
   private buf: Buffer = Buffer.allocUnsafeSlow(MIN_CAPACITY);
@@ -46,11 +44,7 @@ export class CommandBuffer {
       p = writeDecimal(b, p, n);
       b[p++] = 13;
       b[p++] = 10;
-      if (n <= SHORT_ARG) {
-        for (let j = 0; j < n; j++) b[p++] = a.charCodeAt(j);
-      } else {
-        p += b.latin1Write(a, p, n);
-      }
+      p = writeLatin1(b, p, a);
       b[p++] = 13;
       b[p++] = 10;
     }
@@ -59,8 +53,7 @@ export class CommandBuffer {
 
   /** Appends bytes given as a latin1 string. */
   text(s: string): void {
-    const b = this.reserve(s.length);
-    this.end += b.latin1Write(s, this.end, s.length);
+    this.end = writeLatin1(this.reserve(s.length), this.end, s);
   }
 
   /** Appends src[from, to). */

@@ -4,11 +4,11 @@
  * clients meanwhile. Instead the Lua count hook (every HOOK_COUNT instructions, engine.ts) checks the
  * elapsed time; past the threshold the script is "busy" and each hook call polls the other clients'
  * sockets itself: a non-blocking read(2) on each socket's file descriptor, and the bytes are handed
- * to the client's own input path (Client.onInput), so they go through the normal parser and dispatch. Dispatch
- * (exec.ts) refuses everything but allow_busy commands with -BUSY (busy-state.ts); SCRIPT KILL /
- * FUNCTION KILL mark the run killed and the next hook call raises the error that ends the script;
- * SHUTDOWN NOSAVE stops it whatever it wrote. Replies go out at once: libuv writes to an idle socket
- * synchronously. The script's own client is not read (Redis protects it the same way); connections
+ * to the client's own input path (Client.onInput), so they go through the normal parser and
+ * dispatch. Dispatch (exec.ts) refuses everything but allow_busy commands with -BUSY
+ * (busy-state.ts); SCRIPT KILL / FUNCTION KILL mark the run killed and the next hook call raises
+ * the error that ends the script; SHUTDOWN NOSAVE stops it whatever it wrote. Replies go out at
+ * once: libuv writes to an idle socket synchronously. The script's own client is not read (Redis protects it the same way); connections
  * opened during the busy time wait in the listen backlog until the script ends.
  */
 
