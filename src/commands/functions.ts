@@ -6,6 +6,7 @@
  * (its redis.call writes are, one by one).
  */
 
+import { performance } from 'node:perf_hooks';
 import { is, parseInt64 } from '../args';
 import type { Client } from '../client';
 import { register, type CommandDef } from '../command';

@@ -10,6 +10,7 @@
  * multi=N as Redis does.
  */
 
+import { performance } from 'node:perf_hooks';
 import type { Client } from '../client';
 import { allSpecs, register } from '../command';
 import { call } from '../exec';

@@ -4,6 +4,7 @@
  * error texts and decides how a script may run (shebang flags, *_RO, maxmemory at start).
  */
 
+import { performance } from 'node:perf_hooks';
 import { ERR_NOT_INT, parseInt64 } from '../args';
 import type { Client } from '../client';
 import { register, type CommandDef } from '../command';

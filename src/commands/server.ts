@@ -7,6 +7,7 @@
  * it counts (lazyfreed_objects), as Redis's background free does.
  */
 
+import { performance } from 'node:perf_hooks';
 import { ERR_SYNTAX, is, parseInt64 } from '../args';
 import type { Client } from '../client';
 import { register, unknownSubcommand } from '../command';

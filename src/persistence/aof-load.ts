@@ -10,6 +10,7 @@
  */
 
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { strerror } from '../config/config';
 import { clock } from '../keyspace/clock';

@@ -16,6 +16,7 @@
  * caller passes and handed back to its onFunction as read: this module knows no Lua.
  */
 
+import { performance } from 'node:perf_hooks';
 import { canonicalInt } from '../args';
 import type { Db, Value } from '../keyspace/db';
 import { clock } from '../keyspace/clock';

@@ -12,6 +12,7 @@
  * opened during the busy time wait in the listen backlog until the script ends.
  */
 
+import { performance } from 'node:perf_hooks';
 import { readSync } from 'node:fs';
 import type { ServerState } from '../state';
 import { busyState } from './busy-state';
