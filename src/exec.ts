@@ -122,9 +122,15 @@ export function execute(c: Client, argv: string[], s: ServerState): void {
     else queueCommand(c, argv, spec);
     return;
   }
-  call(c, spec, argv, s);
+  const chained = s.batchClock;
+  const end = call(c, spec, argv, s, chained > 0 ? chained : performance.now());
+  if (chained !== -1) s.batchClock = end;
   // clients blocked on keys this command (or EXEC) made ready are served once it is done
-  if (s.blocking.ready.length !== 0 && s.executing === null) handleReadyKeys(s);
+  if (s.blocking.ready.length !== 0 && s.executing === null) {
+    handleReadyKeys(s);
+    // that time is not the next command's
+    if (chained !== -1) s.batchClock = 0;
+  }
 }
 
 /** A refused EXEC ends its transaction with the reason, and MONITOR still sees it (as Redis). */

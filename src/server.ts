@@ -172,7 +172,14 @@ export class Server {
       clock.refresh();
       s.stats.netInputBytes += chunk.length;
       s.stats.totalReadsProcessed++;
-      this.process(c, c.parser.feed(chunk, onCommand));
+      s.batchClock = 0;
+      let result: string | null;
+      try {
+        result = c.parser.feed(chunk, onCommand);
+      } finally {
+        s.batchClock = -1;
+      }
+      this.process(c, result);
     };
     const sharedRead = installSharedRead(socket, (chunk) => {
       c.onInput?.(chunk);
@@ -320,7 +327,14 @@ export class Server {
       this.process(c, null);
       return;
     }
-    this.process(c, c.parser.resume((a) => this.onCommand(c, a)));
+    this.state.batchClock = 0;
+    let result: string | null;
+    try {
+      result = c.parser.resume((a) => this.onCommand(c, a));
+    } finally {
+      this.state.batchClock = -1;
+    }
+    this.process(c, result);
   }
 
   private disconnected(c: Client): void {

@@ -313,6 +313,13 @@ export class ServerState {
   readonly tracking = new TrackingTable();
   /** the client whose command is running (Redis's current_client), for NOLOOP and deferred invalidations */
   executing: Client | null = null;
+  /**
+   * Where the next command of the input batch being run starts, for its commandstats time: -1 outside
+   * a batch (each command reads the clock), 0 when the next one reads it, else the end of the one
+   * before. The commands of a batch run back to back, so one clock read per command times them all
+   * (each command's time then includes parsing its own arguments).
+   */
+  batchClock = -1;
   /** installed by tracking.ts: a key changed, invalidate it for the clients caching it */
   invalidateTracked: (key: string) => void = () => {};
   /** installed by tracking.ts: a database (-1: all) was flushed */

@@ -149,6 +149,26 @@ describe('INFO', () => {
     await own.close();
   });
 
+  it('times each command of a pipelined batch on its own: a slow one does not spill into the next', async () => {
+    const own = await startTestServer({ 'enable-debug-command': 'yes' });
+    const s = await RawSession.connect(own.port);
+    const cmd = (...a: string[]): string => `*${a.length}\r\n${a.map((x) => `$${x.length}\r\n${x}\r\n`).join('')}`;
+    s.write(cmd('DEBUG', 'SLEEP', '0.2') + cmd('PING') + cmd('ECHO', 'x'));
+    expect(await s.readReply()).toBe('+OK\r\n');
+    expect(await s.readReply()).toBe('+PONG\r\n');
+    expect(await s.readReply()).toBe('$1\r\nx\r\n');
+    // an idle gap before the next batch is nobody's time either
+    await new Promise((r) => setTimeout(r, 200));
+    s.write(cmd('GET', 'k'));
+    await s.readReply();
+    const t = infoText(await s.call('INFO', 'commandstats'));
+    const usec = (name: string): number => Number(/usec=(\d+)/.exec(field(t, `cmdstat_${name}`) ?? '')?.[1]);
+    expect(usec('debug')).toBeGreaterThanOrEqual(200000);
+    for (const name of ['ping', 'echo', 'get']) expect(usec(name)).toBeLessThan(50000);
+    s.close();
+    await own.close();
+  });
+
   it('lets other modules supply values and whole sections', async () => {
     const own = await startTestServer();
     own.state.infoFields.set('loading', () => 1);
