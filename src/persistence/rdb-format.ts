@@ -364,6 +364,8 @@ export class RdbWriter {
   buf: Buffer;
   pos = 0;
   readonly crc = new Crc64();
+  /** buf[0, crcPos) is in crc already */
+  private crcPos = 0;
   /** bytes already handed to the sink */
   flushed = 0;
 
@@ -397,10 +399,22 @@ export class RdbWriter {
   flush(): void {
     if (this.sink === null || this.pos === 0) return;
     const chunk = this.buf.subarray(0, this.pos);
-    this.crc.update(chunk);
+    this.crc.update(chunk, this.crcPos, this.pos);
+    this.crcPos = 0;
     this.sink(chunk);
     this.flushed += this.pos;
     this.pos = 0;
+  }
+
+  /**
+   * Folds what was written since the last call into the running CRC. A caller working in time
+   * slices calls it at each step, so the checksum work comes in pieces as small as those steps: a
+   * 64 KB chunk checksummed at once took 4-18 ms while the code was not optimized yet (the first
+   * slices of a BGSAVE), long enough to show in the latency of every client.
+   */
+  advanceCrc(): void {
+    this.crc.update(this.buf, this.crcPos, this.pos);
+    this.crcPos = this.pos;
   }
 
   /** Everything written (only without a sink). */
@@ -413,7 +427,7 @@ export class RdbWriter {
     const c = new Crc64();
     c.lo = this.crc.lo;
     c.hi = this.crc.hi;
-    c.update(this.buf, 0, this.pos);
+    c.update(this.buf, this.crcPos, this.pos);
     return c.bytes();
   }
 

@@ -31,6 +31,7 @@
  * would give for the same keys, except for the order of keys and those extra SELECTDBs.
  */
 
+import { performance } from 'node:perf_hooks';
 import type { Db, DbSnapshotHook, Value } from '../keyspace/db';
 import { RdbWriter } from './rdb-format';
 import { type FileSaveOptions, writeFooter, writeHeader, writeKeyRecord, writeSelectDb } from './rdb';
@@ -234,10 +235,14 @@ export class Snapshot {
             src.write(this.w, slot, this.opts);
             this.written++;
           }
-          // the clock is read every 8 keys: big values, or cold code, make 64 keys overrun a slice
-          if ((++n & 7) === 0 && (this.paused || performance.now() >= deadline)) {
-            if (!this.paused) this.timer = setImmediate(() => this.step());
-            return;
+          // every 8 keys the CRC takes in their bytes (see RdbWriter.advanceCrc) and the clock is
+          // read: big values, or cold code, make 64 keys overrun a slice
+          if ((++n & 7) === 0) {
+            this.w.advanceCrc();
+            if (this.paused || performance.now() >= deadline) {
+              if (!this.paused) this.timer = setImmediate(() => this.step());
+              return;
+            }
           }
         }
         src.unhook();
