@@ -169,6 +169,29 @@ describe('CRC64 chunking', () => {
   });
 });
 
+describe('RdbWriter CRC', () => {
+  it('checksums everything written, with advanceCrc() at any points, with or without a sink', () => {
+    const rnd = seededRandom(testSeed());
+    for (const chunk of [0, 64, 4096]) {
+      const seen: Buffer[] = [];
+      const w = chunk === 0 ? new RdbWriter({ compression: false }) : new RdbWriter({ compression: false }, (b) => seen.push(Buffer.from(b)), chunk);
+      const all: Buffer[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const b = Buffer.alloc(Math.floor(rnd() * 200));
+        for (let j = 0; j < b.length; j++) b[j] = Math.floor(rnd() * 256);
+        w.bytes(b);
+        all.push(b);
+        if (rnd() < 0.3) w.advanceCrc();
+      }
+      expect(w.checksum().toString('hex')).toBe(crc64(Buffer.concat(all)).toString('hex'));
+      if (chunk !== 0) {
+        w.flush();
+        expect(Buffer.concat(seen).equals(Buffer.concat(all))).toBe(true);
+      }
+    }
+  });
+});
+
 describe('RdbWriter integers', () => {
   it('writes millisecond times as signed 64-bit little-endian, negative and past 2^32 included', () => {
     const values = [0, 1, -1, 1700000000123, -1700000000123, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 32 - 1, 2 ** 32, -(2 ** 32), -(2 ** 32) - 1];
