@@ -19,6 +19,7 @@
 
 import type { Client } from './client';
 import { globMatch } from './keyspace/glob';
+import { bulkHead } from './protocol/reply';
 import type { ServerState } from './state';
 
 export type SubscriptionKind = 'channel' | 'pattern' | 'shard';
@@ -110,7 +111,7 @@ export function unsubscribeAll(c: Client, s: ServerState): void {
 }
 
 function bulkText(v: string): string {
-  return `$${v.length}\r\n${v}\r\n`;
+  return bulkHead(v.length) + v + '\r\n';
 }
 
 /**
@@ -137,19 +138,26 @@ function deliver(s: ServerState, c: Client, frame: string): void {
   s.queueWrite(c);
 }
 
-/** Delivers one message's frame to each client, in RESP2 or RESP3 (the frames differ in their first byte). */
-function deliverAll(s: ServerState, clients: Iterable<Client>, body: string, arity: string): void {
-  const frame2 = '*' + arity + body;
+/** The start of a message frame in RESP2 (an array) and RESP3 (a push): its size and kind. */
+type FrameHeads = readonly [string, string];
+
+function frameHeads(size: number, kind: string): FrameHeads {
+  return [`*${size}\r\n${bulkText(kind)}`, `>${size}\r\n${bulkText(kind)}`];
+}
+
+const MESSAGE_HEAD = frameHeads(3, 'message');
+const SMESSAGE_HEAD = frameHeads(3, 'smessage');
+const PMESSAGE_HEAD = frameHeads(4, 'pmessage');
+
+/** Delivers one message to each client: the head for its protocol, then the rest of the frame. */
+function deliverAll(s: ServerState, clients: Iterable<Client>, heads: FrameHeads, body: string): void {
+  const frame2 = heads[0] + body;
   let frame3: string | null = null;
   for (const c of clients) {
     if (c.resp !== 3) deliver(s, c, frame2);
-    else deliver(s, c, (frame3 ??= '>' + arity + body));
+    else deliver(s, c, (frame3 ??= heads[1] + body));
   }
 }
-
-const MESSAGE_HEAD = bulkText('message');
-const SMESSAGE_HEAD = bulkText('smessage');
-const PMESSAGE_HEAD = bulkText('pmessage');
 
 /** PUBLISH (or SPUBLISH with shard): delivers the message; returns how many clients received it. */
 export function publish(s: ServerState, channel: string, message: string, shard = false): number {
@@ -158,14 +166,14 @@ export function publish(s: ServerState, channel: string, message: string, shard 
   let tail: string | null = null;
   if (subscribers !== undefined) {
     tail = bulkText(channel) + bulkText(message);
-    deliverAll(s, subscribers, (shard ? SMESSAGE_HEAD : MESSAGE_HEAD) + tail, '3\r\n');
+    deliverAll(s, subscribers, shard ? SMESSAGE_HEAD : MESSAGE_HEAD, tail);
     receivers += subscribers.size;
   }
   if (!shard && s.patterns.size !== 0) {
     for (const [pattern, clients] of s.patterns) {
       if (!globMatch(pattern, channel)) continue;
       tail ??= bulkText(channel) + bulkText(message);
-      deliverAll(s, clients, PMESSAGE_HEAD + bulkText(pattern) + tail, '4\r\n');
+      deliverAll(s, clients, PMESSAGE_HEAD, bulkText(pattern) + tail);
       receivers += clients.size;
     }
   }

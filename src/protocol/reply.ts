@@ -12,6 +12,20 @@ const SPILL = 64 * 1024;
 /** Arrays of bulk strings at least this long are encoded into a buffer (bulkRange). */
 const BULK_RANGE_MIN = 64;
 
+/**
+ * `$<n>\r\n`, `:<n>\r\n` and `*<n>\r\n` for small n, made once: a reply header is then one concatenation instead
+ * of a number-to-string and two (see bulkHead).
+ */
+const SMALL = 1024;
+const BULK_HEADS: readonly string[] = Array.from({ length: SMALL }, (_, n) => `$${n}\r\n`);
+const INT_LINES: readonly string[] = Array.from({ length: SMALL }, (_, n) => `:${n}\r\n`);
+const ARRAY_HEADS: readonly string[] = Array.from({ length: SMALL }, (_, n) => `*${n}\r\n`);
+
+/** The header of a bulk string of n bytes. */
+export function bulkHead(n: number): string {
+  return n < SMALL ? BULK_HEADS[n]! : '$' + n + '\r\n';
+}
+
 export class ReplyBuffer {
   /** the pending latin1 text */
   text = '';
@@ -85,14 +99,14 @@ export class ReplyBuffer {
   }
 
   int(n: number | bigint): void {
-    this.text += ':' + n + '\r\n';
+    this.text += typeof n === 'number' && n >>> 0 === n && n < SMALL ? INT_LINES[n]! : ':' + n + '\r\n';
   }
 
   bulk(s: string): void {
     if (s.length < SPILL) {
-      this.text += '$' + s.length + '\r\n' + s + '\r\n';
+      this.text += bulkHead(s.length) + s + '\r\n';
     } else {
-      this.text += '$' + s.length + '\r\n';
+      this.text += bulkHead(s.length);
       this.spill(s);
       this.text = '\r\n';
     }
@@ -121,7 +135,7 @@ export class ReplyBuffer {
   }
 
   array(n: number): void {
-    this.text += '*' + n + '\r\n';
+    this.text += n >= 0 && n < SMALL ? ARRAY_HEADS[n]! : '*' + n + '\r\n';
   }
 
   /** A map of n pairs: `%n` in RESP3, a flat array of 2n in RESP2. */
