@@ -6,7 +6,7 @@
  * part of `npm run bench`): run it for two trees in alternation and compare the per-run minimums,
  * which hide most of a shared machine's noise.
  *
- *   node bench/hot-path.mjs [kind ...] [--tree DIR]    (kinds: ping set get incr publish mix; after npm run build)
+ *   node bench/hot-path.mjs [kind ...] [--tree DIR]    (kinds: ping set get incr publish xadd mix; after npm run build)
  */
 
 import { createRequire } from 'node:module';
@@ -34,6 +34,7 @@ const BATCHES = {
   get: () => ['GET', key()],
   incr: () => ['INCR', key()],
   publish: () => ['PUBLISH', 'bench', MESSAGE],
+  xadd: () => ['XADD', 'stream', '*', 'field', 'value'],
   mix: (i, k = key()) =>
     [['SET', k, 'x'], ['GET', k], ['INCR', `n${k}`], ['EXISTS', k], ['HSET', `h${k}`, 'f', 'v'], ['LPUSH', 'l', 'v'], ['RPOP', 'l'], ['SADD', `s${k}`, 'm'],
      ['TTL', k], ['TYPE', k], ['STRLEN', k], ['HGET', `h${k}`, 'f'], ['ZADD', 'z', String(i), `m${i}`], ['ECHO', 'hi'], ['SCARD', `s${k}`], ['PING']][i],

@@ -52,6 +52,10 @@ describe('StreamValue', () => {
     const top = makeId(18446744073709551615n, 18446744073709551615n);
     expect(top).toBe(MAX_ID);
     expect(formatId(top)).toBe('18446744073709551615-18446744073709551615');
+    // the cached ms text must follow the ms part, and a seq past 2^53 stays exact
+    for (const [ms, seq] of [[5n, 1n], [5n, 2n], [6n, 2n], [5n, 9007199254740992n], [5n, 9007199254740993n], [0n, 0n]] as const) {
+      expect(formatId(makeId(ms, seq))).toBe(`${ms}-${seq}`);
+    }
     expect(lpStrBytes('1')).toBe(2);
     expect(lpStrBytes('abc')).toBe(5);
     expect(lpStrBytes('-4096')).toBe(3);

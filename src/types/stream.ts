@@ -49,8 +49,20 @@ export function idSeq(id: bigint): bigint {
   return id & U64_MAX;
 }
 
+/** The ms part of the last id formatted, and its text: entries added in one millisecond share it. */
+let formattedMs = -1n;
+let formattedMsText = '';
+/** seq values that convert exactly to a Number, whose decimal text is cheaper than a bigint's */
+const SAFE_SEQ = 0x1fffffffffffffn;
+
 export function formatId(id: bigint): string {
-  return `${id >> 64n}-${id & U64_MAX}`;
+  const ms = id >> 64n;
+  if (ms !== formattedMs) {
+    formattedMs = ms;
+    formattedMsText = `${ms}-`;
+  }
+  const seq = id & U64_MAX;
+  return formattedMsText + (seq <= SAFE_SEQ ? Number(seq) : seq);
 }
 
 /** The next id (Redis's streamIncrID); null when id is the largest possible. */
