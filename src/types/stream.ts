@@ -470,9 +470,15 @@ export class StreamValue implements CollectionValue {
     let b = ENTRY_OVERHEAD + 8 * fv.length;
     const data = node.data;
     node.starts.push(data.length);
+    // a field named as in the node's master entry keeps the master's string, so the request's copy
+    // dies young instead of being promoted and traced with the entry (Redis's listpack stores such
+    // fields once too)
+    const mf = node.masterFields;
     for (let i = 0; i < fv.length; i++) {
-      data.push(fv[i]!);
-      b += strBytes(fv[i]!.length);
+      const f = fv[i]!;
+      const master = (i & 1) === 0 && i >> 1 < mf.length ? mf[i >> 1]! : null;
+      data.push(master !== null && master === f ? master : f);
+      b += strBytes(f.length);
     }
     this.bytes += b;
     node.ids.push(id);
