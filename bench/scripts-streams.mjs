@@ -10,7 +10,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { fmt, median, pinned, publish, runMain, startServer } from './lib.mjs';
+import { fmt, machine, median, pinned, publish, runMain, startServer } from './lib.mjs';
 
 const SCRIPT = "local v = redis.call('GET', KEYS[1]); redis.call('INCR', KEYS[1]); return v";
 
@@ -65,4 +65,9 @@ export async function scriptsAndStreams(pairs = Number(process.env.BENCH_PAIRS ?
   return lines;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) runMain(async () => publish(await scriptsAndStreams()));
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runMain(async () => {
+    const heading = [`## EVALSHA, XADD and XREADGROUP, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, '', `Machine: ${machine()}.`, ''];
+    publish([...heading, ...(await scriptsAndStreams())]);
+  });
+}
