@@ -172,14 +172,7 @@ export class Server {
       clock.refresh();
       s.stats.netInputBytes += chunk.length;
       s.stats.totalReadsProcessed++;
-      s.batchClock = 0;
-      let result: string | null;
-      try {
-        result = c.parser.feed(chunk, onCommand);
-      } finally {
-        s.batchClock = -1;
-      }
-      this.process(c, result);
+      this.process(c, this.runBatch(c, chunk, onCommand));
     };
     const sharedRead = installSharedRead(socket, (chunk) => {
       c.onInput?.(chunk);
@@ -188,6 +181,20 @@ export class Server {
     if (!sharedRead) socket.on('data', (chunk: Buffer) => c.onInput?.(chunk));
     socket.on('error', () => {});
     socket.on('close', () => this.disconnected(c));
+  }
+
+  /**
+   * Runs the commands of one input batch, a chunk or (null) the input a waiting client kept, timed
+   * back to back (ServerState.batchClock); returns the parser's outcome.
+   */
+  private runBatch(c: Client, chunk: Buffer | null, onCommand: (argv: string[]) => boolean): string | null {
+    const s = this.state;
+    s.batchClock = 0;
+    try {
+      return chunk === null ? c.parser.resume(onCommand) : c.parser.feed(chunk, onCommand);
+    } finally {
+      s.batchClock = -1;
+    }
   }
 
   /** Handles the parser's outcome for a chunk and writes the batch. */
@@ -327,14 +334,7 @@ export class Server {
       this.process(c, null);
       return;
     }
-    this.state.batchClock = 0;
-    let result: string | null;
-    try {
-      result = c.parser.resume((a) => this.onCommand(c, a));
-    } finally {
-      this.state.batchClock = -1;
-    }
-    this.process(c, result);
+    this.process(c, this.runBatch(c, null, (a) => this.onCommand(c, a)));
   }
 
   private disconnected(c: Client): void {

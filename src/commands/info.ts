@@ -12,10 +12,10 @@
  * The reply is a verbatim string in RESP3, a bulk string in RESP2.
  */
 
-import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { allSpecs, register } from '../command';
 import { clock } from '../keyspace/clock';

@@ -17,9 +17,9 @@
  */
 
 import { close, closeSync, fsync, fsyncSync, openSync, readFileSync, rename, renameSync, unlink } from 'node:fs';
-import { discardTemp, fsyncDir, writeAll } from '../persistence/files';
-import { performance } from 'node:perf_hooks';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { discardTemp, fsyncDir, writeAll } from '../persistence/files';
 import { ERR_SYNTAX, is } from '../args';
 import type { Client } from '../client';
 import { register } from '../command';

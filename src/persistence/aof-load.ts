@@ -10,8 +10,8 @@
  */
 
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, statSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { strerror } from '../config/config';
 import { clock } from '../keyspace/clock';
 import { readCommands, type AofManifest, type ReadResult } from './aof-format';

@@ -13,8 +13,8 @@ const SPILL = 64 * 1024;
 const BULK_RANGE_MIN = 64;
 
 /**
- * `$<n>\r\n`, `:<n>\r\n` and `*<n>\r\n` for small n, made once: a reply header is then one concatenation instead
- * of a number-to-string and two (see bulkHead).
+ * `$<n>\r\n`, `:<n>\r\n` and `*<n>\r\n` for small n, made once: a reply header is then one
+ * concatenation instead of a number-to-string and two.
  */
 const SMALL = 1024;
 const BULK_HEADS: readonly string[] = Array.from({ length: SMALL }, (_, n) => `$${n}\r\n`);
@@ -113,15 +113,14 @@ export class ReplyBuffer {
   }
 
   bulkBuffer(b: Buffer): void {
-    this.text += '$' + b.length + '\r\n';
+    this.text += bulkHead(b.length);
     this.spill(b);
     this.text = '\r\n';
   }
 
   /** A string value stored as a number (int encoding). */
   bulkNumber(n: number | bigint): void {
-    const s = String(n);
-    this.text += '$' + s.length + '\r\n' + s + '\r\n';
+    this.bulk(String(n));
   }
 
   /** The null bulk / null reply: `$-1` in RESP2, `_` in RESP3. */
@@ -156,7 +155,7 @@ export class ReplyBuffer {
   /** A double as Redis 7.0 sends it: `%.17g`, bulk in RESP2, `,` in RESP3. */
   double(d: number): void {
     const s = formatDouble(d);
-    if (this.resp === 2) this.text += '$' + s.length + '\r\n' + s + '\r\n';
+    if (this.resp === 2) this.bulk(s);
     else this.text += ',' + s + '\r\n';
   }
 
@@ -174,7 +173,7 @@ export class ReplyBuffer {
 
   /** A big number: `(` in RESP3, a bulk string in RESP2. */
   bigNumber(s: string): void {
-    if (this.resp === 2) this.text += '$' + s.length + '\r\n' + s + '\r\n';
+    if (this.resp === 2) this.bulk(s);
     else this.text += '(' + s + '\r\n';
   }
 

@@ -12,8 +12,8 @@
  * opened during the busy time wait in the listen backlog until the script ends.
  */
 
-import { performance } from 'node:perf_hooks';
 import { readSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { ServerState } from '../state';
 import { busyState } from './busy-state';
 import type { RunContext, ScriptEngine } from './engine';

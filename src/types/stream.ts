@@ -477,7 +477,7 @@ export class StreamValue implements CollectionValue {
     for (let i = 0; i < fv.length; i++) {
       const f = fv[i]!;
       const master = (i & 1) === 0 && i >> 1 < mf.length ? mf[i >> 1]! : null;
-      data.push(master !== null && master === f ? master : f);
+      data.push(master === f ? master : f);
       b += strBytes(f.length);
     }
     this.bytes += b;
