@@ -6,7 +6,7 @@
  * part of `npm run bench`): run it for two trees in alternation and compare the per-run minimums,
  * which hide most of a shared machine's noise.
  *
- *   node bench/hot-path.mjs [kind ...] [--tree DIR]    (kinds: ping set get incr publish xadd mix; after npm run build)
+ *   node bench/hot-path.mjs [kind ...] [--tree DIR]    (kinds: ping set get incr publish xadd evalsha mix; after npm run build)
  */
 
 import { createRequire } from 'node:module';
@@ -22,11 +22,15 @@ const { ServerState } = require('./dist/state.js');
 const { Client } = require('./dist/client.js');
 const { execute } = require('./dist/exec.js');
 const { subscribe } = require('./dist/pubsub.js');
+const { luaLoaded } = require('./dist/scripting/lua.js');
 require('./dist/commands/index.js');
 
 const encode = (argv) => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
 const key = () => `key:${String(Math.floor(Math.random() * 100000)).padStart(12, '0')}`;
 const MESSAGE = 'm'.repeat(64);
+/** the script of `npm run bench`'s EVALSHA test */
+const SCRIPT = "local v = redis.call('GET', KEYS[1]); redis.call('INCR', KEYS[1]); return v";
+const SCRIPT_SHA = 'c41a4ecf8c1c89a1f10025a848a8ce1843f9ffbe';
 /** the 16 commands of a batch, by kind */
 const BATCHES = {
   ping: () => ['PING'],
@@ -35,6 +39,7 @@ const BATCHES = {
   incr: () => ['INCR', key()],
   publish: () => ['PUBLISH', 'bench', MESSAGE],
   xadd: () => ['XADD', 'stream', '*', 'field', 'value'],
+  evalsha: () => ['EVALSHA', SCRIPT_SHA, '1', key()],
   mix: (i, k = key()) =>
     [['SET', k, 'x'], ['GET', k], ['INCR', `n${k}`], ['EXISTS', k], ['HSET', `h${k}`, 'f', 'v'], ['LPUSH', 'l', 'v'], ['RPOP', 'l'], ['SADD', `s${k}`, 'm'],
      ['TTL', k], ['TYPE', k], ['STRLEN', k], ['HGET', `h${k}`, 'f'], ['ZADD', 'z', String(i), `m${i}`], ['ECHO', 'hi'], ['SCARD', `s${k}`], ['PING']][i],
@@ -51,7 +56,8 @@ function run(kind) {
     subscribe(subscriber, s, 'channel', ['bench']);
     subscriber.take();
   }
-  if (kind === 'get') for (let i = 0; i < 100000; i++) execute(c, ['SET', `key:${String(i).padStart(12, '0')}`, 'xxx'], s);
+  if (kind === 'evalsha') execute(c, ['SCRIPT', 'LOAD', SCRIPT], s);
+  if (kind === 'get' || kind === 'evalsha') for (let i = 0; i < 100000; i++) execute(c, ['SET', `key:${String(i).padStart(12, '0')}`, kind === 'get' ? 'xxx' : '1'], s);
   c.take();
   const chunk = Buffer.from(Array.from({ length: 16 }, (_, i) => encode(BATCHES[kind](i))).join(''));
   const out = Buffer.allocUnsafe(1 << 20);
@@ -80,6 +86,7 @@ function run(kind) {
   console.log(`${kind.padEnd(8)} min ${times[0].toFixed(0)} median ${times[12].toFixed(0)} ns/command  (${tree})`);
 }
 
+await luaLoaded();
 for (const kind of kinds.length === 0 ? Object.keys(BATCHES) : kinds) {
   if (!(kind in BATCHES)) throw new Error(`unknown kind ${kind}: ${Object.keys(BATCHES).join(' ')}`);
   run(kind);

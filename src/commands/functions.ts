@@ -38,7 +38,7 @@ function fcallGeneric(c: Client, argv: string[], s: ServerState, ro: boolean): v
   if (!flags.noWrites && !flags.allowOom && ctx.oom) {
     return c.error("OOM command not allowed when used memory > 'maxmemory'.");
   }
-  e.execute(ctx, fn.ref, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), true);
+  e.execute(ctx, fn.ref, argv, numkeys, true);
 }
 
 function functionLoad(c: Client, argv: string[], s: ServerState): void {

@@ -106,7 +106,9 @@ function evalGeneric(c: Client, argv: string[], s: ServerState, bySha: boolean, 
   if (numkeys < 0) return c.error("ERR Number of keys can't be negative");
   let script: CachedScript | string | undefined;
   if (bySha) {
-    script = e.scripts.get(argv[1]!.length === 40 ? argv[1]!.toLowerCase() : '');
+    // the sha as sent first: clients send the lowercase text SCRIPT LOAD replied
+    const sha = argv[1]!;
+    script = e.scripts.get(sha) ?? (sha.length === 40 ? e.scripts.get(sha.toLowerCase()) : undefined);
     if (script === undefined) return c.error('NOSCRIPT No matching script. Please use EVAL.');
   } else {
     script = cacheScript(e, argv[1]!);
@@ -124,7 +126,7 @@ function evalGeneric(c: Client, argv: string[], s: ServerState, bySha: boolean, 
   if (flags !== null && !readOnly && !allowOom && ctx.oom) {
     return c.error("OOM command not allowed when used memory > 'maxmemory'.");
   }
-  e.execute(ctx, script.ref, argv.slice(3, 3 + numkeys), argv.slice(3 + numkeys), false);
+  e.execute(ctx, script.ref, argv, numkeys, false);
 }
 
 /** Key positions of EVAL-like commands (numkeys at argv[2]). */

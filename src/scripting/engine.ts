@@ -149,7 +149,7 @@ export class ScriptEngine {
     const L = this.L;
     const n = source.length;
     const buf = m._malloc(n + 1);
-    const h = m.HEAPU8;
+    const h = m.views.HEAPU8;
     for (let i = 0; i < n; i++) h[buf + i] = source.charCodeAt(i);
     const rc = m._luaL_loadbufferx(L, buf, n, this.str.name(chunkName), this.str.name('t'));
     m._free(buf);
@@ -164,7 +164,7 @@ export class ScriptEngine {
   /** Sets the first upvalue (_ENV) of the function on top of the stack to the eval environment. */
   setEvalEnv(): void {
     this.m._lua_rawgeti(this.L, LUA_REGISTRYINDEX, BigInt(this.envRef));
-    setUpvalue(this.m, this.L, -2, 1);
+    this.m._lua_setupvalue(this.L, -2, 1);
   }
 
   /** Compiles an EVAL script into the cache; returns the entry or Redis's error text. */
@@ -208,10 +208,11 @@ export class ScriptEngine {
   }
 
   /**
-   * Runs the function in registry `ref` for `caller`: EVAL style (KEYS/ARGV globals) when `asFunction`
-   * is false, FCALL style (keys, args as arguments) when true. Writes the reply to the caller.
+   * Runs the function in registry `ref` for `caller` with keys argv[3, 3 + numkeys) and the rest as
+   * args (EVAL and FCALL alike): EVAL style (KEYS/ARGV globals) when `asFunction` is false, FCALL
+   * style (keys, args as arguments) when true. Writes the reply to the caller.
    */
-  execute(ctx: RunContext, ref: number, keys: string[], args: string[], asFunction: boolean): void {
+  execute(ctx: RunContext, ref: number, argv: string[], numkeys: number, asFunction: boolean): void {
     const m = this.m;
     const L = this.L;
     const c = ctx.caller;
@@ -223,17 +224,18 @@ export class ScriptEngine {
     const top = m._lua_gettop(L);
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.handlerRef));
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+    const argsFrom = 3 + numkeys;
     if (asFunction) {
-      this.pushStrings(keys);
-      this.pushStrings(args);
+      this.pushStrings(argv, 3, argsFrom);
+      this.pushStrings(argv, argsFrom, argv.length);
     } else {
       // raw sets: the globals table refuses new keys through its metatable
       m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.globalsRef));
       this.str.push(L, 'KEYS');
-      this.pushStrings(keys);
+      this.pushStrings(argv, 3, argsFrom);
       m._lua_rawset(L, -3);
       this.str.push(L, 'ARGV');
-      this.pushStrings(args);
+      this.pushStrings(argv, argsFrom, argv.length);
       m._lua_rawset(L, -3);
       m._lua_settop(L, -2);
     }
@@ -306,13 +308,14 @@ export class ScriptEngine {
     return v;
   }
 
-  private pushStrings(items: string[]): void {
+  /** Pushes a table of items[from, to). */
+  private pushStrings(items: string[], from: number, to: number): void {
     const m = this.m;
     const L = this.L;
-    m._lua_createtable(L, items.length, 0);
-    for (let i = 0; i < items.length; i++) {
+    m._lua_createtable(L, to - from, 0);
+    for (let i = from; i < to; i++) {
       this.str.push(L, items[i]!);
-      m._lua_rawseti(L, -2, BigInt(i + 1));
+      m._lua_rawseti(L, -2, BigInt(i - from + 1));
     }
   }
 
@@ -346,13 +349,13 @@ export class ScriptEngine {
 
   /** luaL_where(L, 1): 'chunk:line: ' of the caller when it is Lua code, else ''. */
   where(L: number): string {
-    const m = this.m as LuaApi & { _lua_getstack(L: number, level: number, ar: number): number; _lua_getinfo(L: number, what: number, ar: number): number };
+    const m = this.m;
     if (this.debugAr === 0) this.debugAr = m._malloc(256);
     const ar = this.debugAr;
     if (m._lua_getstack(L, 1, ar) === 0) return '';
     m._lua_getinfo(L, this.str.name('Sl'), ar);
     // lua_Debug on wasm32: currentline at byte 24, short_src (char[60]) at byte 44
-    const h = m.HEAPU8;
+    const h = m.views.HEAPU8;
     const line = new Int32Array(h.buffer, h.byteOffset + ar + 24, 1)[0]!;
     if (line <= 0) return '';
     let src = '';
@@ -488,11 +491,6 @@ function joinChunks(out: (string | Buffer)[]): string {
   let s = '';
   for (const c of out) s += typeof c === 'string' ? c : c.toString('latin1');
   return s;
-}
-
-/** lua_setupvalue is exported by the module but not in LuaApi's list of the common calls. */
-function setUpvalue(m: LuaApi, L: number, funcIndex: number, n: number): void {
-  (m as unknown as { _lua_setupvalue(L: number, f: number, n: number): number })._lua_setupvalue(L, funcIndex, n);
 }
 
 /** Instructions between two calls of the count hook (cheap enough, and ~ms granularity). */

@@ -117,7 +117,7 @@ export function compileLibrary(e: ScriptEngine, code: string, name: string, sour
   }
   // stack: chunk, env, done
   const doneRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
-  (m as unknown as { _lua_setupvalue(L: number, f: number, n: number): number })._lua_setupvalue(L, -2, 1);
+  m._lua_setupvalue(L, -2, 1);
   const lib: Library = { name, code, functions: new Map() };
   e.registerFunction = (l) => registerFunction(e, l, lib);
   // run the code under the error handler

@@ -16,8 +16,8 @@ import { latin1 } from '../protocol/latin1';
 
 /** The raw exports of the Lua WebAssembly module that tredis uses (pointers are numbers). */
 export interface LuaApi {
-  HEAPU8: Uint8Array;
-  HEAPU32: Uint32Array;
+  /** the heap's views, replaced by new ones when the heap grows: read them at each use */
+  views: { readonly HEAPU8: Uint8Array; readonly HEAPU32: Uint32Array };
   _malloc(n: number): number;
   _free(p: number): void;
   _luaL_newstate(): number;
@@ -56,6 +56,9 @@ export interface LuaApi {
   _lua_sethook(L: number, fn: number, mask: number, count: number): void;
   _lua_rotate(L: number, idx: number, n: number): void;
   _lua_checkstack(L: number, n: number): number;
+  _lua_getstack(L: number, level: number, ar: number): number;
+  _lua_setupvalue(L: number, funcIndex: number, n: number): number;
+  _lua_getinfo(L: number, what: number, ar: number): number;
   _luaL_ref(L: number, t: number): number;
   _luaL_unref(L: number, t: number, ref: number): void;
   addFunction(fn: (...args: number[]) => number | void, sig: string): number;
@@ -89,26 +92,105 @@ const wasmNamespace = (globalThis as unknown as { WebAssembly: { instantiate: In
 const originalInstantiate = wasmNamespace.instantiate;
 wasmNamespace.instantiate = function (bytes, imports) {
   wasmNamespace.instantiate = originalInstantiate;
+  const env = (imports as { env?: Record<string, unknown> } | undefined)?.env;
+  if (env !== undefined && typeof env.invoke_vii === 'function') env.invoke_vii = invokeVii;
   return originalInstantiate.call(wasmNamespace, bytes, imports).then((source) => {
     rawExports = source.instance.exports;
     return source;
   });
 };
 
-function directApi(module: object): LuaApi {
-  const direct: Record<string, unknown> = Object.create(module) as Record<string, unknown>;
-  if (rawExports !== null) {
-    for (const [name, value] of Object.entries(rawExports)) {
-      if (typeof value === 'function') direct[`_${name}`] = value;
-    }
+type WasmFn = (...args: number[]) => number;
+const protectedCalls: WasmFn[] = [];
+/*
+ * Lua's error recovery (setjmp/longjmp) is built by Emscripten as a JS try/catch around each
+ * protected call (one per script run): `invoke_vii`. wasmoon's version checks each time that the
+ * function table still holds the entry it cached, through a call into the engine's C++. The
+ * functions protected calls reach are Lua's own C functions, fixed when the module is built, so
+ * they are looked up once here.
+ */
+function invokeVii(index: number, a: number, b: number): void {
+  const x = rawExports as Record<string, WasmFn> & { __indirect_function_table: { get(i: number): WasmFn } };
+  const sp = x.stackSave!();
+  try {
+    (protectedCalls[index] ??= x.__indirect_function_table.get(index))(a, b);
+  } catch (e) {
+    x.stackRestore!(sp);
+    // a longjmp is thrown as a number; anything else is a real exception
+    if (typeof e !== 'number') throw e;
+    x.setThrew!(1, 0);
   }
-  return direct as unknown as LuaApi;
+}
+
+interface EmscriptenModule {
+  HEAPU8: Uint8Array;
+  HEAPU32: Uint32Array;
+  addFunction: LuaApi['addFunction'];
+}
+
+/*
+ * The API as an object literal of plain fields: one fast-mode shape whose fields V8 reads at a fixed
+ * offset (an accessor or keyed stores of more than a dozen fields turn an object into a dictionary).
+ * A copy of all ~160 exports by keyed stores (as this was) was one, and every call then paid a hash
+ * lookup for the function and another for HEAPU8 on its prototype.
+ */
+function directApi(module: EmscriptenModule): LuaApi {
+  const source = module as unknown as Record<string, unknown>;
+  const pick = <K extends keyof LuaApi>(name: K): LuaApi[K] =>
+    ((rawExports !== null ? rawExports[name.slice(1)] : undefined) ?? source[name]) as LuaApi[K];
+  return {
+    views: module,
+    addFunction: (fn, sig) => module.addFunction(fn, sig),
+    _malloc: pick('_malloc'),
+    _free: pick('_free'),
+    _luaL_newstate: pick('_luaL_newstate'),
+    _luaL_openlibs: pick('_luaL_openlibs'),
+    _luaL_loadbufferx: pick('_luaL_loadbufferx'),
+    _lua_pcallk: pick('_lua_pcallk'),
+    _lua_tolstring: pick('_lua_tolstring'),
+    _lua_pushlstring: pick('_lua_pushlstring'),
+    _lua_pushnumber: pick('_lua_pushnumber'),
+    _lua_pushinteger: pick('_lua_pushinteger'),
+    _lua_tointegerx: pick('_lua_tointegerx'),
+    _lua_tonumberx: pick('_lua_tonumberx'),
+    _lua_isinteger: pick('_lua_isinteger'),
+    _lua_type: pick('_lua_type'),
+    _lua_gettop: pick('_lua_gettop'),
+    _lua_settop: pick('_lua_settop'),
+    _lua_createtable: pick('_lua_createtable'),
+    _lua_rawseti: pick('_lua_rawseti'),
+    _lua_rawgeti: pick('_lua_rawgeti'),
+    _lua_rawget: pick('_lua_rawget'),
+    _lua_rawset: pick('_lua_rawset'),
+    _lua_rawlen: pick('_lua_rawlen'),
+    _lua_setfield: pick('_lua_setfield'),
+    _lua_getfield: pick('_lua_getfield'),
+    _lua_setglobal: pick('_lua_setglobal'),
+    _lua_getglobal: pick('_lua_getglobal'),
+    _lua_pushcclosure: pick('_lua_pushcclosure'),
+    _lua_pushboolean: pick('_lua_pushboolean'),
+    _lua_pushnil: pick('_lua_pushnil'),
+    _lua_pushvalue: pick('_lua_pushvalue'),
+    _lua_pushlightuserdata: pick('_lua_pushlightuserdata'),
+    _lua_touserdata: pick('_lua_touserdata'),
+    _lua_toboolean: pick('_lua_toboolean'),
+    _lua_next: pick('_lua_next'),
+    _lua_error: pick('_lua_error'),
+    _lua_sethook: pick('_lua_sethook'),
+    _lua_rotate: pick('_lua_rotate'),
+    _lua_checkstack: pick('_lua_checkstack'),
+    _lua_getstack: pick('_lua_getstack'),
+    _lua_setupvalue: pick('_lua_setupvalue'),
+    _lua_getinfo: pick('_lua_getinfo'),
+    _luaL_ref: pick('_luaL_ref'),
+    _luaL_unref: pick('_luaL_unref'),
+  };
 }
 
 const loading = LuaWasm.initialize().then(
   (w) => {
     wasmNamespace.instantiate = originalInstantiate;
-    api = directApi(w.module);
+    api = directApi(w.module as unknown as EmscriptenModule);
     for (const fn of waiters.splice(0)) fn();
   },
   (err: unknown) => {
@@ -148,6 +230,7 @@ export class LuaStrings {
   private cap = 0;
   readonly lenPtr: number;
   private readonly names = new Map<string, number>();
+  private heapView: Uint8Array | null = null;
   private heapBuffer: Buffer = Buffer.alloc(0);
 
   constructor(private readonly m: LuaApi) {
@@ -166,7 +249,7 @@ export class LuaStrings {
   push(L: number, s: string): void {
     const n = s.length;
     this.ensure(n + 1);
-    const h = this.m.HEAPU8;
+    const h = this.m.views.HEAPU8;
     const b = this.buf;
     for (let i = 0; i < n; i++) h[b + i] = s.charCodeAt(i);
     this.m._lua_pushlstring(L, b, n);
@@ -175,7 +258,7 @@ export class LuaStrings {
   /** Pushes bytes as a Lua string. */
   pushBytes(L: number, bytes: Uint8Array): void {
     this.ensure(bytes.length + 1);
-    this.m.HEAPU8.set(bytes, this.buf);
+    this.m.views.HEAPU8.set(bytes, this.buf);
     this.m._lua_pushlstring(L, this.buf, bytes.length);
   }
 
@@ -183,14 +266,18 @@ export class LuaStrings {
   get(L: number, idx: number): string | null {
     const p = this.m._lua_tolstring(L, idx, this.lenPtr);
     if (p === 0) return null;
-    const n = this.m.HEAPU32[this.lenPtr >> 2]!;
+    const n = this.m.views.HEAPU32[this.lenPtr >> 2]!;
     return latin1(this.heap(), p, n);
   }
 
   /** A Buffer over the WebAssembly memory, remade when the heap grows (which replaces the view). */
   private heap(): Buffer {
-    const h = this.m.HEAPU8;
-    if (h.buffer !== this.heapBuffer.buffer) this.heapBuffer = Buffer.from(h.buffer, h.byteOffset, h.byteLength);
+    const h = this.m.views.HEAPU8;
+    // compares the views, not their .buffer: that getter cost ~80 ns a string
+    if (h !== this.heapView) {
+      this.heapView = h;
+      this.heapBuffer = Buffer.from(h.buffer, h.byteOffset, h.byteLength);
+    }
     return this.heapBuffer;
   }
 
@@ -198,8 +285,8 @@ export class LuaStrings {
   getBytes(L: number, idx: number): Uint8Array | null {
     const p = this.m._lua_tolstring(L, idx, this.lenPtr);
     if (p === 0) return null;
-    const n = this.m.HEAPU32[this.lenPtr >> 2]!;
-    return this.m.HEAPU8.slice(p, p + n);
+    const n = this.m.views.HEAPU32[this.lenPtr >> 2]!;
+    return this.m.views.HEAPU8.slice(p, p + n);
   }
 
   /** A NUL-terminated C string for a field or global name, allocated once and kept. */
@@ -207,7 +294,7 @@ export class LuaStrings {
     let p = this.names.get(s);
     if (p === undefined) {
       p = this.m._malloc(s.length + 1);
-      const h = this.m.HEAPU8;
+      const h = this.m.views.HEAPU8;
       for (let i = 0; i < s.length; i++) h[p + i] = s.charCodeAt(i);
       h[p + s.length] = 0;
       this.names.set(s, p);
