@@ -15,7 +15,7 @@
 
 import type { Client } from '../client';
 import type { ScriptEngine } from './engine';
-import { T_BOOLEAN, T_NIL, T_NUMBER, T_STRING, T_TABLE } from './lua';
+import { T_BOOLEAN, T_NIL, T_NUMBER, T_STRING, T_TABLE, luaInt } from './lua';
 
 /** Pushes the reply in text (one complete RESP reply) onto the Lua stack. */
 export function pushReply(e: ScriptEngine, text: string, resp3: boolean): void {
@@ -46,9 +46,12 @@ function parse(e: ScriptEngine, text: string, pos: number, resp3: boolean): numb
       e.str.push(L, text.slice(next, next + n));
       return next + n + 2;
     }
-    case 58: // : integer
-      m._lua_pushinteger(L, BigInt(head));
+    case 58: {
+      // : integer
+      const n = Number(head);
+      m._lua_pushinteger(L, Number.isSafeInteger(n) ? luaInt(n) : BigInt(head));
       return next;
+    }
     case 43: // + status
       pushField(e, 'ok', head);
       return next;
@@ -68,7 +71,7 @@ function parse(e: ScriptEngine, text: string, pos: number, resp3: boolean): numb
       m._lua_createtable(L, n, 0);
       for (let i = 1; i <= n; i++) {
         next = parse(e, text, next, resp3);
-        m._lua_rawseti(L, -2, BigInt(i));
+        m._lua_rawseti(L, -2, luaInt(i));
       }
       return next;
     }
@@ -275,14 +278,14 @@ function tableReply(e: ScriptEngine, c: Client, scriptResp: number, depth: numbe
   m._lua_settop(L, -2);
   // an array up to the first nil; its length is known only at the end
   let n = 0;
-  while (m._lua_rawgeti(L, -1, BigInt(n + 1)) !== T_NIL) {
+  while (m._lua_rawgeti(L, -1, luaInt(n + 1)) !== T_NIL) {
     m._lua_settop(L, -2);
     n++;
   }
   m._lua_settop(L, -2);
   c.array(n);
   for (let i = 1; i <= n; i++) {
-    m._lua_rawgeti(L, -1, BigInt(i));
+    m._lua_rawgeti(L, -1, luaInt(i));
     toReply(e, c, scriptResp, depth + 1);
     m._lua_settop(L, -2);
   }

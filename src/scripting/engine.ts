@@ -21,7 +21,7 @@ import { busyState } from './busy-state';
 import { pushReply, writeResult } from './conv';
 import { installLibs } from './libs';
 import {
-  LUA_REGISTRYINDEX, LuaStrings, T_NIL, T_NUMBER, T_STRING, T_TABLE, luaApi, type LuaApi,
+  LUA_REGISTRYINDEX, LuaStrings, T_NIL, T_NUMBER, T_STRING, T_TABLE, luaApi, luaInt, type LuaApi,
 } from './lua';
 import { PRELUDE } from './prelude';
 
@@ -163,7 +163,7 @@ export class ScriptEngine {
 
   /** Sets the first upvalue (_ENV) of the function on top of the stack to the eval environment. */
   setEvalEnv(): void {
-    this.m._lua_rawgeti(this.L, LUA_REGISTRYINDEX, BigInt(this.envRef));
+    this.m._lua_rawgeti(this.L, LUA_REGISTRYINDEX, luaInt(this.envRef));
     this.m._lua_setupvalue(this.L, -2, 1);
   }
 
@@ -222,15 +222,15 @@ export class ScriptEngine {
     sc.scriptCaller = c;
     sc.take();
     const top = m._lua_gettop(L);
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.handlerRef));
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, luaInt(this.handlerRef));
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, luaInt(ref));
     const argsFrom = 3 + numkeys;
     if (asFunction) {
       this.pushStrings(argv, 3, argsFrom);
       this.pushStrings(argv, argsFrom, argv.length);
     } else {
       // raw sets: the globals table refuses new keys through its metatable
-      m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.globalsRef));
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, luaInt(this.globalsRef));
       this.str.push(L, 'KEYS');
       this.pushStrings(argv, 3, argsFrom);
       m._lua_rawset(L, -3);
@@ -315,7 +315,7 @@ export class ScriptEngine {
     m._lua_createtable(L, to - from, 0);
     for (let i = from; i < to; i++) {
       this.str.push(L, items[i]!);
-      m._lua_rawseti(L, -2, BigInt(i - from + 1));
+      m._lua_rawseti(L, -2, luaInt(i - from + 1));
     }
   }
 
@@ -372,14 +372,18 @@ export class ScriptEngine {
     return 1;
   }
 
+  /** redis.call raises the error, redis.pcall returns it. */
+  private callFailed(L: number, raise: boolean, msg: string): number {
+    return raise ? this.raise(L, msg) : this.pushError(L, msg);
+  }
+
   /** redis.call (raise) and redis.pcall. */
   private redisCall(L: number, raise: boolean): number {
     const m = this.m;
     const ctx = this.run;
     const n = m._lua_gettop(L);
-    const fail = (msg: string): number => (raise ? this.raise(L, msg) : this.pushError(L, msg));
-    if (ctx === null) return fail('ERR redis.call can only be called inside a script invocation');
-    if (n === 0) return fail('ERR Please specify at least one argument for this redis lib call');
+    if (ctx === null) return this.callFailed(L, raise, 'ERR redis.call can only be called inside a script invocation');
+    if (n === 0) return this.callFailed(L, raise, 'ERR Please specify at least one argument for this redis lib call');
     const argv: string[] = new Array<string>(n);
     for (let i = 1; i <= n; i++) {
       const t = m._lua_type(L, i);
@@ -387,22 +391,22 @@ export class ScriptEngine {
       else if (t === T_NUMBER) {
         argv[i - 1] = m._lua_isinteger(L, i) !== 0 ? String(m._lua_tointegerx(L, i, 0)) : formatDouble(m._lua_tonumberx(L, i, 0));
       } else {
-        return fail('ERR Lua redis lib command arguments must be strings or integers');
+        return this.callFailed(L, raise, 'ERR Lua redis lib command arguments must be strings or integers');
       }
     }
     const s = this.s;
     let spec = lookupCommand(argv);
     if (spec !== undefined && spec.subcommands !== undefined && n >= 2) spec = spec.subcommands.get(argv[1]!.toLowerCase());
-    if (spec === undefined) return fail('ERR Unknown Redis command called from script');
+    if (spec === undefined) return this.callFailed(L, raise, 'ERR Unknown Redis command called from script');
     if ((spec.arity > 0 && n !== spec.arity) || n < -spec.arity) {
-      return fail('ERR Wrong number of args calling Redis command from script');
+      return this.callFailed(L, raise, 'ERR Wrong number of args calling Redis command from script');
     }
-    if (spec.flags.includes('noscript')) return fail('ERR This Redis command is not allowed from script');
+    if (spec.flags.includes('noscript')) return this.callFailed(L, raise, 'ERR This Redis command is not allowed from script');
     if (spec.isWrite) {
-      if (ctx.readOnly) return fail('ERR Write commands are not allowed from read-only scripts.');
+      if (ctx.readOnly) return this.callFailed(L, raise, 'ERR Write commands are not allowed from read-only scripts.');
     }
     if (!ctx.allowOom && ctx.oom && !ctx.wrote && spec.flags.includes('denyoom')) {
-      return fail("OOM command not allowed when used memory > 'maxmemory'.");
+      return this.callFailed(L, raise, "OOM command not allowed when used memory > 'maxmemory'.");
     }
     if (spec.isWrite) ctx.wrote = true;
     const sc = this.client;

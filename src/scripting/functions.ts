@@ -11,7 +11,7 @@ import { crc64, RdbReader, RdbWriter } from '../persistence/rdb-format';
 import type { ScriptEngine, ScriptFlags } from './engine';
 import { luaMessage } from './engine';
 import { splitInlineArgs } from '../protocol/parser';
-import { LUA_REGISTRYINDEX, T_FUNCTION, T_NUMBER, T_STRING, T_TABLE } from './lua';
+import { LUA_REGISTRYINDEX, T_FUNCTION, T_NUMBER, T_STRING, T_TABLE, luaInt } from './lua';
 
 export interface FunctionInfo {
   name: string;
@@ -110,7 +110,7 @@ export function compileLibrary(e: ScriptEngine, code: string, name: string, sour
   const err = e.load(source, '@user_function');
   if (err !== null) return { error: `ERR Error compiling function: ${luaMessage(err)}` };
   // the library's environment: library_env() returns it and the function that ends load mode
-  m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(e.libEnvRef));
+  m._lua_rawgeti(L, LUA_REGISTRYINDEX, luaInt(e.libEnvRef));
   if (m._lua_pcallk(L, 0, 2, 0, 0, 0) !== 0) {
     m._lua_settop(L, top);
     return { error: 'ERR could not create the library environment' };
@@ -121,7 +121,7 @@ export function compileLibrary(e: ScriptEngine, code: string, name: string, sour
   const lib: Library = { name, code, functions: new Map() };
   e.registerFunction = (l) => registerFunction(e, l, lib);
   // run the code under the error handler
-  m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(e.handlerRef));
+  m._lua_rawgeti(L, LUA_REGISTRYINDEX, luaInt(e.handlerRef));
   m._lua_rotate(L, -2, 1);
   let rc: number;
   try {
@@ -141,7 +141,7 @@ export function compileLibrary(e: ScriptEngine, code: string, name: string, sour
   }
   m._lua_settop(L, top);
   // leave load mode: from now on the functions see the globals and the full API
-  m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(doneRef));
+  m._lua_rawgeti(L, LUA_REGISTRYINDEX, luaInt(doneRef));
   m._lua_pcallk(L, 0, 0, 0, 0, 0);
   m._luaL_unref(L, LUA_REGISTRYINDEX, doneRef);
   m._lua_settop(L, top);

@@ -73,6 +73,17 @@ export const T_STRING = 4;
 export const T_TABLE = 5;
 export const T_FUNCTION = 6;
 
+/*
+ * Lua integers cross as i64, so as BigInts, one allocation each (~50 ns). The small ones that index
+ * arrays, name registry slots and count things are made once.
+ */
+const SMALL_INTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
+/** n (an integer that fits in 53 bits) as a Lua integer. */
+export function luaInt(n: number): bigint {
+  return n >= 0 && n < 1024 ? SMALL_INTS[n]! : BigInt(n);
+}
+
 let api: LuaApi | null = null;
 let failure: Error | null = null;
 const waiters: (() => void)[] = [];
