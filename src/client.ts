@@ -102,7 +102,7 @@ export class Client extends ReplyBuffer {
   flush(): void {
     if (this.empty || this.socket === null) return;
     if (this.closed) {
-      this.take();
+      this.clear();
       return;
     }
     const chunks = this.take();

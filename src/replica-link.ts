@@ -486,7 +486,7 @@ export class ReplicaLink implements LinkView {
       this.reploff = base - c.parser.pending;
       return !c.closed;
     });
-    c.take();
+    c.clear();
     if (err !== null) {
       s.log.warning(`Protocol error from master: ${err}`);
       this.drop('Connection with master lost.');

@@ -243,7 +243,7 @@ export class Server {
     this.state.log.warning(
       `Client id=${c.id} addr=${c.raddr} name=${c.name} scheduled to be closed ASAP for overcoming of output buffer limits.`,
     );
-    c.take();
+    c.clear();
     c.closed = true;
     c.socket?.destroy();
     return true;

@@ -37,3 +37,29 @@ describe('ReplyBuffer headers', () => {
     }
   });
 });
+
+describe('ReplyBuffer takeText and clear', () => {
+  it('takeText returns the text and the spilled chunks in order, as bytes, and empties the buffer', () => {
+    const r = new ReplyBuffer();
+    r.bulk('small');
+    r.bulkBuffer(Buffer.from([0, 0xff, 0x80]));
+    const big = 'x'.repeat(100_000);
+    r.bulk(big);
+    r.int(7);
+    expect(r.takeText()).toBe(`$5\r\nsmall\r\n$3\r\n\u0000\u00ff\u0080\r\n$100000\r\n${big}\r\n:7\r\n`);
+    expect(r.empty).toBe(true);
+    expect(r.takeText()).toBe('');
+    r.ok();
+    expect(r.takeText()).toBe('+OK\r\n');
+  });
+
+  it('clear drops text and chunks alike', () => {
+    const r = new ReplyBuffer();
+    r.bulk('x'.repeat(100_000));
+    r.ok();
+    r.clear();
+    expect(r.empty).toBe(true);
+    r.ok();
+    expect(r.take()).toEqual(['+OK\r\n']);
+  });
+});

@@ -62,7 +62,7 @@ function loadHooks(a: AofTarget, sliced: boolean): AofLoadHooks & { done: () => 
   return {
     run: (argv: string[]): void => {
       execute(c, argv, s);
-      c.take();
+      c.clear();
     },
     loadRdb: (buf) => rdbLoadBuffer(s, buf, { log: true }),
     truncatedOk: s.config.bool('aof-load-truncated'),

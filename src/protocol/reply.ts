@@ -56,6 +56,23 @@ export class ReplyBuffer {
     return out;
   }
 
+  /** Everything written so far as one latin1 string, leaving the buffer empty (for readers in-process). */
+  takeText(): string {
+    const text = this.text;
+    this.text = '';
+    if (this.chunks.length === 0) return text;
+    let all = '';
+    for (const c of this.chunks) all += typeof c === 'string' ? c : c.latin1Slice(0, c.length);
+    this.chunks = [];
+    return all + text;
+  }
+
+  /** Drops everything written so far. */
+  clear(): void {
+    this.text = '';
+    if (this.chunks.length !== 0) this.chunks = [];
+  }
+
   /** A position in the output, to drop what is written after it (CLIENT REPLY OFF/SKIP). */
   mark(): number {
     return this.chunks.length * 2 ** 32 + this.text.length;

@@ -220,7 +220,7 @@ export class ScriptEngine {
     sc.db = c.db;
     sc.resp = 2;
     sc.scriptCaller = c;
-    sc.take();
+    sc.clear();
     const top = m._lua_gettop(L);
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, luaInt(this.handlerRef));
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, luaInt(ref));
@@ -411,8 +411,7 @@ export class ScriptEngine {
     if (spec.isWrite) ctx.wrote = true;
     const sc = this.client;
     call(sc, spec, argv, s);
-    const out = sc.take();
-    const text = out.length === 1 && typeof out[0] === 'string' ? out[0] : joinChunks(out);
+    const text = sc.takeText();
     if (raise && text.charCodeAt(0) === 45 /* - */) {
       const end = text.indexOf('\r\n');
       return this.raise(L, text.slice(1, end), true);
@@ -489,12 +488,6 @@ export class ScriptEngine {
 /** Lua 5.4 quotes '<eof>' as a bare token where Lua 5.1 (Redis) writes near '<eof>'. */
 export function luaMessage(msg: string): string {
   return msg.replace(/near <eof>/g, "near '<eof>'");
-}
-
-function joinChunks(out: (string | Buffer)[]): string {
-  let s = '';
-  for (const c of out) s += typeof c === 'string' ? c : c.toString('latin1');
-  return s;
 }
 
 /** Instructions between two calls of the count hook (cheap enough, and ~ms granularity). */
