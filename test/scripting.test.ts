@@ -312,6 +312,12 @@ const CONVERSIONS: string[][] = [
   ["ZADD", "z", "1.5", "m"],
   ["SET", "str", "hello"],
   ["EVAL", "return redis.call('hgetall','h')", "0"],
+  // integer replies up to 15 digits and past them (read two ways), negative ones, bulk lengths
+  ["SET", "i15", "999999999999999"],
+  ["SET", "i16", "1234567890123456"],
+  ["SET", "ineg", "-999999999999999"],
+  ["EVAL", "return {redis.call('incrby','i15',0), redis.call('incrby','i16',0), redis.call('incrby','ineg',0), redis.call('incrby','i15',1) - 1}", "0"],
+  ["EVAL", "return {redis.call('get','i16'), #redis.call('get','i16'), redis.call('strlen','i16')}", "0"],
   // a map through a Lua table comes back in Lua's hash order: one field only
   ["EVAL", "redis.setresp(3) return redis.call('hgetall','h1')", "0"],
   ["EVAL", "redis.setresp(3) local r = redis.call('hgetall','h') return r.map.a", "0"],
