@@ -9,7 +9,7 @@ import { ERR_NOT_INT, parseInt64 } from '../args';
 import type { Client } from '../client';
 import { register, type CommandDef } from '../command';
 import { engineOf, existingEngine, sha1hex, type CachedScript, type RunContext, type ScriptEngine, type ScriptFlags } from '../scripting/engine';
-import { whenLuaReady } from '../scripting/lua';
+import { luaLoadError, whenLuaReady } from '../scripting/lua';
 import { installBusy } from '../scripting/busy';
 import { BUSY_FUNCTION } from '../scripting/busy-state';
 import { splitInlineArgs } from '../protocol/parser';
@@ -74,6 +74,11 @@ export function engineOrWait(c: Client, argv: string[], s: ServerState): ScriptE
   if (e !== null) {
     installBusy(s, e);
     return e;
+  }
+  const failed = luaLoadError();
+  if (failed !== null) {
+    c.error(`ERR scripting engine failed to load: ${failed.message}`.replace(/[\r\n]/g, ' '));
+    return null;
   }
   if (c.inExec || c.socket === null) {
     c.error('ERR scripting engine is still loading');

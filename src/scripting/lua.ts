@@ -201,7 +201,11 @@ function directApi(module: EmscriptenModule): LuaApi {
 const loading = LuaWasm.initialize().then(
   (w) => {
     wasmNamespace.instantiate = originalInstantiate;
-    api = directApi(w.module as unknown as EmscriptenModule);
+    const direct = directApi(w.module as unknown as EmscriptenModule);
+    // a wasmoon without one of them fails here, as a load error scripts report, not mid-script
+    const missing = Object.entries(direct).filter(([k, v]) => k.startsWith('_') && typeof v !== 'function');
+    if (missing.length === 0) api = direct;
+    else failure = new Error(`the Lua module lacks ${missing.map(([k]) => k.slice(1)).join(', ')}`);
     for (const fn of waiters.splice(0)) fn();
   },
   (err: unknown) => {
