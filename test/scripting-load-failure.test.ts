@@ -4,17 +4,18 @@
  */
 
 import { describe, expect, it, vi } from 'vitest';
+import { Client } from '../src/client';
+import '../src/commands/index';
+import { execute } from '../src/exec';
+import { ServerState } from '../src/state';
+
+// hoisted by vitest above the imports, so every module that imports lua.ts gets this one
 
 vi.mock('../src/scripting/lua', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../src/scripting/lua')>()),
   luaApi: () => null,
   luaLoadError: () => new Error('no WebAssembly here'),
 }));
-
-const { ServerState } = await import('../src/state');
-const { Client } = await import('../src/client');
-const { execute } = await import('../src/exec');
-await import('../src/commands/index');
 
 describe('scripting without a Lua VM', () => {
   it('EVAL, EVALSHA and FCALL reply with the load error', () => {
