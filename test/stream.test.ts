@@ -118,6 +118,26 @@ describe('streams through ioredis', () => {
     expect(await r.type('s')).toBe('stream');
     expect(await r.object('ENCODING', 's')).toBe('stream');
   });
+
+  it('XADD * takes the current ms, or continues a last id that is not behind it', async () => {
+    const r: Redis = t.r;
+    const before = Date.now();
+    const results = (await r.multi().xadd('auto', '*', 'a', '1').xadd('auto', '*', 'a', '2').xadd('auto', '*', 'a', '3').exec())!;
+    const ids = results.map(([, id]) => String(id).split('-').map(BigInt));
+    expect(Number(ids[0]![0])).toBeGreaterThanOrEqual(before);
+    for (let i = 1; i < ids.length; i++) {
+      const [ms, seq] = ids[i]!;
+      const [pms, pseq] = ids[i - 1]!;
+      expect(ms! > pms! || (ms === pms && seq === pseq! + 1n)).toBe(true);
+    }
+    // a last id in the future: * continues its sequence, on this stream only
+    expect(await r.xadd('future', '99999999999999-5', 'a', '1')).toBe('99999999999999-5');
+    expect(await r.xadd('future', '*', 'a', '2')).toBe('99999999999999-6');
+    expect(await r.xadd('past', '1-1', 'a', '1')).toBe('1-1');
+    const [ms, seq] = String(await r.xadd('past', '*', 'a', '2')).split('-');
+    expect(Number(ms)).toBeGreaterThanOrEqual(before);
+    expect(seq).toBe('0');
+  });
 });
 
 /** Runs commands on both servers; replies must match byte for byte. */

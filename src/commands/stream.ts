@@ -174,6 +174,10 @@ function applyTrim(st: StreamValue, a: TrimArgs): number {
   return st.trim(a.maxlen, a.minId, a.approx, a.limit);
 }
 
+/** The ms of the last `XADD *` and its id <ms>-0, made once per millisecond instead of per entry. */
+let autoIdMs = -1;
+let autoIdBase = 0n;
+
 function xadd(c: Client, argv: string[], s: ServerState): void {
   const a = parseTrimArgs(c, s, argv, true);
   if (a === null) return;
@@ -203,8 +207,13 @@ function xadd(c: Client, argv: string[], s: ServerState): void {
   let id: bigint;
   if (last === MAX_ID) id = -1n;
   else if (a.id === null) {
-    const ms = BigInt(Date.now());
-    id = ms > idMs(last) ? makeId(ms, 0n) : last + 1n;
+    const now = Date.now();
+    if (now !== autoIdMs) {
+      autoIdMs = now;
+      autoIdBase = makeId(BigInt(now), 0n);
+    }
+    // now-0 beats the last id exactly when now is past the last id's ms
+    id = autoIdBase > last ? autoIdBase : last + 1n;
   } else if (!a.seqGiven) {
     const ms = idMs(a.id);
     const lastMs = idMs(last);
